@@ -1,0 +1,1 @@
+"""The local lakehouse platform: engine lifecycle and the pipeline commands."""

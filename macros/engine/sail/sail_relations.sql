@@ -1,0 +1,139 @@
+{#-
+  Overrides for the local engine (Sail attached to a Hive Metastore).
+
+  Sail refuses CREATE OR REPLACE on a Hive Metastore catalog, and DROP TABLE
+  leaves the Delta files behind, so a CREATE at the same place fails with
+  "Delta table already exists". Every table build therefore writes to a fresh
+  folder (a "generation") under the lake root and drops the old table first;
+  `python -m lakehouse gc` deletes generations no table points to any more.
+  See docs/engine-notes.md.
+-#}
+
+{% macro sail_lake_root() -%}
+  {%- set root = env_var('LAKE_ROOT', '') -%}
+  {%- if not root.startswith('/') -%}
+    {{ exceptions.raise_compiler_error(
+        "LAKE_ROOT must be set to the lake's absolute path for the local engine. "
+        ~ "Run dbt through `python -m lakehouse dbt ...` (or `make dbt ARGS=...`), "
+        ~ "or export LAKE_ROOT=$PWD/.lake first.") }}
+  {%- endif -%}
+  {{- return(root.rstrip('/')) -}}
+{%- endmacro %}
+
+
+{% macro sail_generation() -%}
+  {#- Unique per dbt invocation and sortable by time. -#}
+  {{- return('g' ~ run_started_at.strftime('%Y%m%dT%H%M%S') ~ '_' ~ invocation_id[:8]) -}}
+{%- endmacro %}
+
+
+{% macro sail_schema_location(schema_name) -%}
+  {{- return('file://' ~ sail_lake_root() ~ '/warehouse/' ~ schema_name) -}}
+{%- endmacro %}
+
+
+{% macro sail__location_clause() %}
+  {%- set location_root = config.get('location_root', validator=validation.any[basestring]) -%}
+  {%- set root = location_root if location_root else sail_schema_location(this.schema) -%}
+  location '{{ root }}/{{ this.identifier }}/{{ sail_generation() }}'
+{%- endmacro %}
+
+
+{% macro sail__create_schema(relation) -%}
+  {%- call statement('create_schema') -%}
+    create schema if not exists {{ relation.without_identifier() }}
+    location '{{ sail_schema_location(relation.schema) }}'
+  {%- endcall -%}
+{% endmacro %}
+
+
+{% macro sail__create_table_as(temporary, relation, compiled_code, language='sql') -%}
+  {%- if temporary or language != 'sql' -%}
+    {{ return(spark__create_table_as(temporary, relation, compiled_code, language)) }}
+  {%- endif -%}
+  {#- Stands in for CREATE OR REPLACE: drop, then create in a new generation. -#}
+  {%- set existing = adapter.get_relation(database=relation.database, schema=relation.schema, identifier=relation.identifier) -%}
+  {%- if existing is not none -%}
+    {% do adapter.drop_relation(existing) %}
+  {%- endif -%}
+  create table {{ relation }}
+  {{ file_format_clause() }}
+  {{ options_clause() }}
+  {{ tblproperties_clause() }}
+  {{ partition_cols(label="partitioned by") }}
+  {{ location_clause() }}
+  {{ comment_clause() }}
+  as
+  {{ compiled_code }}
+{%- endmacro %}
+
+
+{% macro sail__create_view_as(relation, sql) -%}
+  {#- No CREATE OR REPLACE VIEW and no ALTER VIEW: drop, then create. -#}
+  {%- call statement('drop_view_before_create') -%}
+    drop view if exists {{ relation }}
+  {%- endcall -%}
+  create view {{ relation }}
+  {{ comment_clause() }}
+  as
+  {{ sql }}
+{%- endmacro %}
+
+
+{% macro sail_rewrite_table(relation, select_sql) -%}
+  {#-
+    Replaces a table's contents and schema with `select_sql` (which may read
+    the table itself), standing in for ALTER TABLE, which Sail lacks. The rows
+    go through a scratch table so the source survives until the copy is made.
+  -#}
+  {%- set scratch = relation.incorporate(path={"identifier": relation.identifier ~ "__dbt_rewrite"}) -%}
+  {%- set base = sail_schema_location(relation.schema) -%}
+  {%- set gen = sail_generation() -%}
+  {% call statement('rewrite_drop_stale_scratch') %}drop table if exists {{ scratch }}{% endcall %}
+  {% call statement('rewrite_to_scratch') %}
+    create table {{ scratch }} using delta
+    location '{{ base }}/{{ scratch.identifier }}/{{ gen }}'
+    as {{ select_sql }}
+  {% endcall %}
+  {% call statement('rewrite_drop_original') %}drop table if exists {{ relation }}{% endcall %}
+  {% call statement('rewrite_from_scratch') %}
+    create table {{ relation }} using delta
+    location '{{ base }}/{{ relation.identifier }}/{{ gen }}_rewritten'
+    as select * from {{ scratch }}
+  {% endcall %}
+  {% call statement('rewrite_drop_scratch') %}drop table if exists {{ scratch }}{% endcall %}
+{%- endmacro %}
+
+
+{% macro sail__create_columns(relation, columns) %}
+  {#- Snapshots call this when the source gained columns: add them as nulls. -#}
+  {%- if columns | length > 0 -%}
+    {%- set select_sql -%}
+      select *,
+      {%- for column in columns %}
+        cast(null as {{ column.data_type }}) as `{{ column.name }}`{{ ',' if not loop.last }}
+      {%- endfor %}
+      from {{ relation }}
+    {%- endset -%}
+    {% do sail_rewrite_table(relation, select_sql) %}
+  {%- endif -%}
+{% endmacro %}
+
+
+{% macro sail__alter_relation_add_remove_columns(relation, add_columns, remove_columns) %}
+  {#- Incremental models with on_schema_change: append_new_columns / sync_all_columns. -#}
+  {%- set add_columns = add_columns or [] -%}
+  {%- set removed = (remove_columns or []) | map(attribute='name') | map('lower') | list -%}
+  {%- set kept = adapter.get_columns_in_relation(relation) -%}
+  {%- set select_sql -%}
+    select
+    {%- for column in kept if column.name | lower not in removed %}
+      `{{ column.name }}`{{ ',' if not loop.last or add_columns }}
+    {%- endfor %}
+    {%- for column in add_columns %}
+      cast(null as {{ column.data_type }}) as `{{ column.name }}`{{ ',' if not loop.last }}
+    {%- endfor %}
+    from {{ relation }}
+  {%- endset -%}
+  {% do sail_rewrite_table(relation, select_sql) %}
+{% endmacro %}
