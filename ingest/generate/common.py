@@ -1,0 +1,160 @@
+"""Helpers shared by the domain generators: seeded randomness, fake values,
+bad-row injection and the file writers.
+
+Every value is a pure function of (seed, domain, day), so a given day's files
+are byte-identical however often, and in whatever order, they are generated.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import random
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any, Iterable
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+START_DATE = date(2025, 1, 15)
+
+FIRST_NAMES = [
+    "Ava", "Ben", "Chloe", "Daniel", "Emma", "Finn", "Grace", "Hugo", "Isla", "Jack",
+    "Kara", "Liam", "Maya", "Noah", "Olivia", "Priya", "Quinn", "Ravi", "Sofia", "Tom",
+    "Uma", "Victor", "Wen", "Xavier", "Yara", "Zoe",
+]  # fmt: skip
+LAST_NAMES = [
+    "Anderson", "Brown", "Chen", "Davis", "Evans", "Fischer", "Garcia", "Hughes", "Ito",
+    "Johnson", "Kim", "Lopez", "Martin", "Nguyen", "O'Brien", "Patel", "Quist", "Rossi",
+    "Smith", "Taylor", "Usman", "Voss", "Walker", "Young", "Zhang",
+]  # fmt: skip
+CITIES = [
+    ("New York", "NY"), ("Los Angeles", "CA"), ("Chicago", "IL"), ("Houston", "TX"),
+    ("Phoenix", "AZ"), ("Seattle", "WA"), ("Denver", "CO"), ("Boston", "MA"),
+    ("Atlanta", "GA"), ("Miami", "FL"), ("Portland", "OR"), ("Austin", "TX"),
+]  # fmt: skip
+STREETS = ["Main St", "Oak Ave", "Pine Rd", "Maple Dr", "Cedar Ln", "Elm St", "Lake Blvd"]
+
+
+def day_date(day: int) -> date:
+    """Calendar date of day 1, 2, ... of the sample data."""
+    return START_DATE + timedelta(days=day - 1)
+
+
+def rng_for(seed: int, domain: str, part: str) -> random.Random:
+    digest = hashlib.sha256(f"{seed}:{domain}:{part}".encode()).digest()
+    return random.Random(int.from_bytes(digest[:8], "big"))
+
+
+def scaled(base: int, scale: float) -> int:
+    return max(1, int(round(base * scale)))
+
+
+def person(rng: random.Random, n: int) -> dict[str, str]:
+    """A fake person with a valid email and phone."""
+    first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+    handle = f"{first}.{last}".lower().replace("'", "")
+    return {
+        "first_name": first,
+        "last_name": last,
+        "email": f"{handle}{n}@example.com",
+        "phone": f"+1-{rng.randint(200, 989)}-{rng.randint(200, 999)}-{rng.randint(1000, 9999)}",
+    }
+
+
+def address(rng: random.Random) -> dict[str, str]:
+    city, state = rng.choice(CITIES)
+    return {
+        "address": f"{rng.randint(1, 9999)} {rng.choice(STREETS)}",
+        "city": city,
+        "state": state,
+        "zip_code": f"{rng.randint(10000, 99999)}",
+        "country": "US",
+    }
+
+
+def ts(d: date, rng: random.Random) -> datetime:
+    return datetime(d.year, d.month, d.day) + timedelta(seconds=rng.randint(0, 86399))
+
+
+def fmt_ts(value: datetime) -> str:
+    return value.strftime("%Y-%m-%d %H:%M:%S")
+
+
+# --- bad rows --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BadRowPlan:
+    """Share of rows to spoil, and how."""
+
+    share: float = 0.01
+    duplicate_share: float = 0.01
+
+
+def spoil(rows: list[dict[str, Any]], rng: random.Random, spoilers: list, share: float) -> None:
+    """Apply one of `spoilers` (functions that edit a row in place) to ~share of rows."""
+    for row in rows:
+        if rng.random() < share:
+            rng.choice(spoilers)(row, rng)
+
+
+def duplicate(rows: list[dict[str, Any]], rng: random.Random, share: float) -> list[dict[str, Any]]:
+    """Rows with ~share of them repeated at a random later position."""
+    out = list(rows)
+    for row in rows:
+        if rng.random() < share:
+            out.insert(rng.randint(0, len(out)), dict(row))
+    return out
+
+
+# --- writers -------------------------------------------------------------
+
+
+def write_csv(
+    path: Path,
+    columns: list[str],
+    rows: Iterable[dict[str, Any]],
+    broken_lines: list[str] = (),
+    rng: random.Random | None = None,
+) -> int:
+    """CSV with a header; `broken_lines` are spliced in as unparseable lines."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(columns)
+    lines = []
+    for row in rows:
+        line = io.StringIO()
+        csv.writer(line, lineterminator="").writerow(["" if row.get(c) is None else row.get(c) for c in columns])
+        lines.append(line.getvalue())
+    for broken in broken_lines:
+        lines.insert((rng or random.Random(0)).randint(0, len(lines)), broken)
+    buf.write("\n".join(lines) + ("\n" if lines else ""))
+    path.write_text(buf.getvalue(), encoding="utf-8")
+    return len(lines)
+
+
+def write_jsonl(path: Path, rows: Iterable[dict[str, Any]], broken_lines: list[str] = (), rng=None) -> int:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lines = [json.dumps(row, default=str, sort_keys=True) for row in rows]
+    for broken in broken_lines:
+        lines.insert((rng or random.Random(0)).randint(0, len(lines)), broken)
+    path.write_text("\n".join(lines) + ("\n" if lines else ""), encoding="utf-8")
+    return len(lines)
+
+
+def write_parquet(path: Path, rows: list[dict[str, Any]], schema: pa.Schema) -> int:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    table = pa.Table.from_pylist(rows, schema=schema)
+    pq.write_table(table, path, compression="snappy")
+    return table.num_rows
+
+
+def landing_file(root: Path, domain: str, entity: str, day: int, ext: str) -> Path:
+    stamp = day_date(day).strftime("%Y_%m_%d")
+    return root / domain / entity / f"{entity}_{stamp}.{ext}"

@@ -1,0 +1,250 @@
+"""E-commerce daily CSV drops plus a JSON trigger per batch (ecommerce_events.md).
+
+Day 1 delivers full customer and product lists; later days deliver the rows
+that changed (tier, address, price, discontinuation) and new ones. Orders and
+shipping are facts: day 1 carries a backlog, later days ~5 % of it, with late
+orders dated the day before, duplicates and ~1.5 % bad rows.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from pathlib import Path
+
+from ingest.generate.common import (
+    address, day_date, duplicate, fmt_ts, landing_file, person, rng_for, scaled, spoil, ts, write_csv,
+)  # fmt: skip
+
+DOMAIN = "ecommerce"
+TIERS = ["Bronze", "Silver", "Gold", "Platinum"]
+CATEGORIES = {
+    "Electronics": ["Phones", "Laptops", "Audio"],
+    "Home": ["Kitchen", "Furniture", "Decor"],
+    "Fashion": ["Shoes", "Apparel", "Accessories"],
+    "Sports": ["Fitness", "Outdoor", "Cycling"],
+    "Books": ["Fiction", "Non-fiction", "Children"],
+}
+BRANDS = ["Acme", "Globex", "Initech", "Umbrella", "Stark", "Wayne", "Hooli"]
+PAYMENTS = ["credit_card", "debit_card", "paypal", "bank_transfer", "gift_card"]
+STATUSES = ["delivered"] * 6 + ["shipped"] * 2 + ["processing", "cancelled", "returned"]
+SHIP_METHODS = {"standard": (4.99, 5), "express": (12.99, 2), "overnight": (24.99, 1)}
+WAREHOUSES = ["WH-EAST", "WH-WEST", "WH-CENTRAL"]
+
+COLUMNS = {
+    "customers": [
+        "customer_id", "first_name", "last_name", "email", "phone", "date_of_birth",
+        "registration_date", "address", "city", "state", "zip_code", "country",
+        "customer_tier", "last_login", "created_timestamp",
+    ],
+    "products": [
+        "product_id", "product_name", "category", "subcategory", "brand", "price", "currency",
+        "stock_quantity", "weight_kg", "dimensions_cm", "color", "material", "description",
+        "launch_date", "discontinued", "created_timestamp",
+    ],
+    "orders": [
+        "order_id", "customer_id", "product_id", "order_date", "order_amount", "currency",
+        "payment_method", "shipping_address", "order_status", "created_timestamp",
+    ],
+    "inventory": [
+        "product_id", "stock_quantity", "stock_status", "warehouse_location", "last_updated",
+        "created_timestamp",
+    ],
+    "shipping": [
+        "order_id", "shipping_method", "shipping_cost", "currency", "tracking_number",
+        "package_weight", "dimensions_cm", "estimated_delivery", "actual_delivery",
+        "created_timestamp",
+    ],
+}  # fmt: skip
+
+
+def sizes(scale: float) -> dict[str, int]:
+    return {
+        "customers": scaled(10_000, scale),
+        "products": max(20, scaled(200, scale)),
+        "orders": scaled(50_000, scale),
+    }
+
+
+def _customer(seed: int, n: int) -> dict:
+    rng = rng_for(seed, DOMAIN, f"customer:{n}")
+    reg = day_date(1) - timedelta(days=rng.randint(30, 1500))
+    dob = day_date(1) - timedelta(days=rng.randint(18 * 365, 80 * 365))
+    return {
+        "customer_id": f"C{n:06d}",
+        **person(rng, n),
+        "date_of_birth": dob.isoformat(),
+        "registration_date": reg.isoformat(),
+        **address(rng),
+        "customer_tier": rng.choices(TIERS, weights=[50, 30, 15, 5])[0],
+        "last_login": fmt_ts(ts(day_date(1) - timedelta(days=rng.randint(0, 60)), rng)),
+    }
+
+
+def _product(seed: int, n: int) -> dict:
+    rng = rng_for(seed, DOMAIN, f"product:{n}")
+    category = rng.choice(list(CATEGORIES))
+    return {
+        "product_id": f"P{n:05d}",
+        "product_name": f"{rng.choice(BRANDS)} {category} item {n}",
+        "category": category,
+        "subcategory": rng.choice(CATEGORIES[category]),
+        "brand": rng.choice(BRANDS),
+        "price": round(rng.uniform(5, 900), 2),
+        "currency": "USD",
+        "stock_quantity": rng.randint(0, 500),
+        "weight_kg": round(rng.uniform(0.1, 25), 2),
+        "dimensions_cm": f"{rng.randint(5, 100)}x{rng.randint(5, 100)}x{rng.randint(2, 60)}",
+        "color": rng.choice(["black", "white", "red", "blue", "green", "silver"]),
+        "material": rng.choice(["plastic", "metal", "cotton", "wood", "paper", "leather"]),
+        "description": f"A {category.lower()} product",
+        "launch_date": (day_date(1) - timedelta(days=rng.randint(10, 2000))).isoformat(),
+        "discontinued": "false",
+    }
+
+
+def _evolve(seed: int, day: int, customers: dict, products: dict, n_cust: int, n_prod: int) -> tuple[set, set]:
+    """Apply the changes of `day` to the dimension state; return changed keys."""
+    rng = rng_for(seed, DOMAIN, f"changes:{day}")
+    changed_c, changed_p = set(), set()
+    for cid in rng.sample(sorted(customers), k=max(1, len(customers) * 3 // 100)):
+        row = customers[cid]
+        if rng.random() < 0.5:
+            row["customer_tier"] = TIERS[min(3, TIERS.index(row["customer_tier"]) + 1)]
+        else:
+            row.update(address(rng))
+        changed_c.add(cid)
+    for n in range(n_cust + 1, n_cust + 1 + max(1, n_cust // 100)):
+        customers[f"C{n:06d}"] = _customer(seed, n)
+        changed_c.add(f"C{n:06d}")
+    for pid in rng.sample(sorted(products), k=max(1, len(products) * 5 // 100)):
+        row = products[pid]
+        if rng.random() < 0.8:
+            row["price"] = round(row["price"] * rng.uniform(0.85, 1.2), 2)
+        else:
+            row["discontinued"] = "true"
+        changed_p.add(pid)
+    return changed_c, changed_p
+
+
+def _state(seed: int, day: int, scale: float):
+    """Dimension state as of `day` and the keys delivered that day."""
+    size = sizes(scale)
+    customers = {f"C{n:06d}": _customer(seed, n) for n in range(1, size["customers"] + 1)}
+    products = {f"P{n:05d}": _product(seed, n) for n in range(1, size["products"] + 1)}
+    delivered_c, delivered_p = set(customers), set(products)
+    for d in range(2, day + 1):
+        delivered_c, delivered_p = _evolve(seed, d, customers, products, len(customers), size["products"])
+    return customers, products, delivered_c, delivered_p
+
+
+def _bad_email(row, rng):
+    row["email"] = row["email"].replace("@", "#at#")
+
+
+def _bad_phone(row, rng):
+    row["phone"] = str(rng.randint(10, 999))
+
+
+def _missing_key(row, rng):
+    key = "customer_id" if "customer_id" in row and "order_id" not in row else "order_id"
+    row[key] = ""
+
+
+def _bad_amount(row, rng):
+    row["order_amount"] = rng.choice(["abc", "12,50", "-5.00"])
+
+
+def _orphan(row, rng):
+    row["customer_id"] = f"C9{rng.randint(10000, 99999)}"
+
+
+def generate(root: Path, day: int, seed: int, scale: float) -> dict[str, int]:
+    size = sizes(scale)
+    customers, products, delivered_c, delivered_p = _state(seed, day, scale)
+    the_day = day_date(day)
+    created = fmt_ts(ts(the_day, rng_for(seed, DOMAIN, f"created:{day}")))
+    rng = rng_for(seed, DOMAIN, f"facts:{day}")
+    counts: dict[str, int] = {}
+    files: dict[str, Path] = {}
+
+    cust_rows = [{**customers[c], "created_timestamp": created} for c in sorted(delivered_c)]
+    spoil(cust_rows, rng, [_bad_email, _bad_phone, _missing_key], 0.015)
+    files["customers"] = landing_file(root, DOMAIN, "customers", day, "csv")
+    counts[str(files["customers"])] = write_csv(files["customers"], COLUMNS["customers"], cust_rows)
+
+    prod_rows = [{**products[p], "created_timestamp": created} for p in sorted(delivered_p)]
+    files["products"] = landing_file(root, DOMAIN, "products", day, "csv")
+    counts[str(files["products"])] = write_csv(files["products"], COLUMNS["products"], prod_rows)
+
+    n_orders = size["orders"] if day == 1 else max(1, size["orders"] // 20)
+    first_order = 1 if day == 1 else size["orders"] + (day - 2) * max(1, size["orders"] // 20) + 1
+    customer_ids, product_ids = sorted(customers), sorted(products)
+    orders, shipping = [], []
+    for n in range(first_order, first_order + n_orders):
+        late = day > 1 and rng.random() < 0.03
+        order_day = the_day - timedelta(days=1 if late else (0 if day > 1 else rng.randint(0, 89)))
+        cust = customers[rng.choice(customer_ids)]
+        prod = products[rng.choice(product_ids)]
+        qty = rng.choices([1, 2, 3, 4], weights=[70, 20, 7, 3])[0]
+        order = {
+            "order_id": f"O{n:08d}",
+            "customer_id": cust["customer_id"],
+            "product_id": prod["product_id"],
+            "order_date": order_day.isoformat(),
+            "order_amount": f"{prod['price'] * qty:.2f}",
+            "currency": "USD",
+            "payment_method": rng.choice(PAYMENTS),
+            "shipping_address": f"{cust['address']}, {cust['city']}, {cust['state']} {cust['zip_code']}",
+            "order_status": rng.choice(STATUSES),
+            "created_timestamp": fmt_ts(ts(order_day, rng)),
+        }
+        orders.append(order)
+        method = rng.choices(list(SHIP_METHODS), weights=[70, 25, 5])[0]
+        cost, days = SHIP_METHODS[method]
+        eta = order_day + timedelta(days=days)
+        delivered = order["order_status"] in ("delivered", "returned")
+        shipping.append({
+            "order_id": order["order_id"],
+            "shipping_method": method,
+            "shipping_cost": f"{cost:.2f}",
+            "currency": "USD",
+            "tracking_number": f"TRK{n:010d}",
+            "package_weight": round(prod["weight_kg"] * qty, 2),
+            "dimensions_cm": prod["dimensions_cm"],
+            "estimated_delivery": eta.isoformat(),
+            "actual_delivery": (eta + timedelta(days=rng.choice([-1, 0, 0, 0, 1, 2]))).isoformat() if delivered else "",
+            "created_timestamp": order["created_timestamp"],
+        })  # fmt: skip
+    spoil(orders, rng, [_bad_amount, _missing_key, _orphan], 0.015)
+    orders = duplicate(orders, rng, 0.01)
+    broken = [f"BROKEN-LINE-{day}-{i};;no delimiter here" for i in range(max(1, n_orders // 2000))]
+    files["orders"] = landing_file(root, DOMAIN, "orders", day, "csv")
+    counts[str(files["orders"])] = write_csv(files["orders"], COLUMNS["orders"], orders, broken, rng)
+
+    files["shipping"] = landing_file(root, DOMAIN, "shipping", day, "csv")
+    counts[str(files["shipping"])] = write_csv(files["shipping"], COLUMNS["shipping"], shipping)
+
+    inv_rows = []
+    for pid in product_ids:
+        stock = rng.randint(0, 500)
+        inv_rows.append({
+            "product_id": pid,
+            "stock_quantity": stock,
+            "stock_status": "out_of_stock" if stock == 0 else ("low_stock" if stock < 20 else "in_stock"),
+            "warehouse_location": rng.choice(WAREHOUSES),
+            "last_updated": created,
+            "created_timestamp": created,
+        })  # fmt: skip
+    files["inventory"] = landing_file(root, DOMAIN, "inventory", day, "csv")
+    counts[str(files["inventory"])] = write_csv(files["inventory"], COLUMNS["inventory"], inv_rows)
+
+    trigger = root / DOMAIN / "_triggers" / f"trigger_{the_day.strftime('%Y_%m_%d')}.json"
+    trigger.parent.mkdir(parents=True, exist_ok=True)
+    trigger.write_text(json.dumps({
+        "batch_id": f"ecommerce_{the_day.strftime('%Y_%m_%d')}",
+        "batch_date": the_day.isoformat(),
+        "files": {entity: str(path.relative_to(root / DOMAIN)) for entity, path in files.items()},
+        "created_at": created,
+    }, indent=2) + "\n")  # fmt: skip
+    return counts
