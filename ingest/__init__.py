@@ -1,0 +1,1 @@
+"""Thin PySpark ingestion: landing files -> bronze Delta tables (+ quarantine)."""

@@ -1,0 +1,118 @@
+"""Bronze tables and the two control tables: the file log and the quarantine.
+
+The file log is append-only: a file gets a `started` row before its rows are
+written and a `loaded` (or `duplicate`, `rejected`) row after. A file whose
+last row is `started` was interrupted; its partial rows are deleted before it
+is loaded again, so a crash is recovered by re-running.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime, timezone
+
+from pyspark.sql import DataFrame, Row, SparkSession
+from pyspark.sql import types as T
+
+from ingest.config import IngestConfig, Source
+
+LINEAGE_COLUMNS = {"_ingested_at": "timestamp", "_source_file": "string", "_batch_id": "string"}
+
+FILE_LOG_SCHEMA = T.StructType([
+    T.StructField("run_id", T.StringType()),
+    T.StructField("batch_id", T.StringType()),
+    T.StructField("source", T.StringType()),
+    T.StructField("domain", T.StringType()),
+    T.StructField("file_path", T.StringType()),
+    T.StructField("file_name", T.StringType()),
+    T.StructField("file_sha256", T.StringType()),
+    T.StructField("file_bytes", T.LongType()),
+    T.StructField("status", T.StringType()),
+    T.StructField("rows_read", T.LongType()),
+    T.StructField("rows_loaded", T.LongType()),
+    T.StructField("rows_quarantined", T.LongType()),
+    T.StructField("message", T.StringType()),
+    T.StructField("logged_at", T.TimestampType()),
+])  # fmt: skip
+
+QUARANTINE_COLUMNS = {
+    "source": "string", "domain": "string", "raw_record": "string", "reason": "string",
+    "_ingested_at": "timestamp", "_source_file": "string", "_batch_id": "string",
+}  # fmt: skip
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def location_root(schema: str) -> str | None:
+    """Where bronze tables live: under the lake root locally, managed elsewhere."""
+    explicit = os.environ.get("BRONZE_LOCATION_ROOT")
+    if explicit:
+        return explicit.rstrip("/")
+    lake = os.environ.get("LAKE_ROOT")
+    return f"file://{os.path.abspath(lake)}/warehouse/{schema}" if lake else None
+
+
+class Bronze:
+    def __init__(self, spark: SparkSession, config: IngestConfig):
+        self.spark = spark
+        self.config = config
+        self.schema = config.bronze_schema
+
+    def name(self, table: str) -> str:
+        return f"{self.schema}.{table}"
+
+    def _create(self, table: str, columns: dict[str, str]) -> None:
+        root = location_root(self.schema)
+        cols = ", ".join(f"`{c}` {t}" for c, t in columns.items())
+        location = f" location '{root}/{table}'" if root else ""
+        self.spark.sql(f"create table if not exists {self.name(table)} ({cols}) using delta{location}")
+
+    def ensure(self, sources: list[Source]) -> None:
+        """Create the schema, the control tables and the sources' tables if absent."""
+        root = location_root(self.schema)
+        location = f" location '{root}'" if root else ""
+        self.spark.sql(f"create schema if not exists {self.schema}{location}")
+        self._create(self.config.file_log_table, {f.name: f.dataType.simpleString() for f in FILE_LOG_SCHEMA.fields})
+        self._create(self.config.quarantine_table, QUARANTINE_COLUMNS)
+        for source in sources:
+            self._create(source.table, {**source.columns, **LINEAGE_COLUMNS})
+
+    # --- the file log ------------------------------------------------------
+
+    def file_states(self, source: Source) -> tuple[set[str], set[str]]:
+        """(sha256 of files loaded for `source`, paths whose last entry is `started`)."""
+        rows = self.spark.sql(
+            f"""
+            select file_path, file_sha256, status from (
+              select file_path, file_sha256, status,
+                     row_number() over (partition by file_path order by logged_at desc, status desc) as rn
+              from {self.name(self.config.file_log_table)}
+              where source = '{source.name}'
+            ) where rn = 1
+            """
+        ).collect()
+        loaded = {r.file_sha256 for r in rows if r.status in ("loaded", "duplicate")}
+        interrupted = {r.file_path for r in rows if r.status == "started"}
+        return loaded, interrupted
+
+    def log(self, **entry) -> None:
+        row = {f.name: entry.get(f.name) for f in FILE_LOG_SCHEMA.fields}
+        row["logged_at"] = row["logged_at"] or now()
+        df = self.spark.createDataFrame([Row(**row)], FILE_LOG_SCHEMA)
+        df.write.format("delta").mode("append").insertInto(self.name(self.config.file_log_table))
+
+    # --- rows ----------------------------------------------------------------
+
+    def forget_partial(self, source: Source, file_path: str) -> None:
+        """Delete rows an interrupted load of `file_path` left behind."""
+        quoted = file_path.replace("'", "''")
+        self.spark.sql(f"delete from {self.name(source.table)} where _source_file = '{quoted}'")
+        self.spark.sql(
+            f"delete from {self.name(self.config.quarantine_table)} "
+            f"where source = '{source.name}' and _source_file = '{quoted}'"
+        )
+
+    def append(self, table: str, df: DataFrame) -> None:
+        df.write.format("delta").mode("append").insertInto(self.name(table))

@@ -1,0 +1,114 @@
+"""Load and check ingest/sources.yml, the one declarative description of every
+landing source. Names become SQL identifiers and paths become file globs, so
+both are validated here, once, before any of them reaches Spark."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+CONFIG_FILE = Path(__file__).with_name("sources.yml")
+FORMATS = ("csv", "json", "parquet")
+IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]{0,127}$")
+TYPE = re.compile(r"^(string|int|bigint|double|boolean|date|timestamp|decimal\(\d{1,2},\d{1,2}\))$")
+
+
+class ConfigError(ValueError):
+    """sources.yml or a command-line source name is wrong; the message says where."""
+
+
+@dataclass(frozen=True)
+class Source:
+    name: str
+    domain: str
+    format: str
+    path: str
+    columns: dict[str, str]
+    keys: tuple[str, ...]
+    required: tuple[str, ...]
+    trigger: str | None = None
+
+    @property
+    def table(self) -> str:
+        return self.name
+
+
+@dataclass(frozen=True)
+class IngestConfig:
+    bronze_schema: str
+    file_log_table: str
+    quarantine_table: str
+    sources: dict[str, Source]
+
+    def select(self, names: list[str] | None = None, domains: list[str] | None = None) -> list[Source]:
+        """Sources by name and/or domain; an unknown name is an error, not a no-op."""
+        unknown = sorted(set(names or []) - set(self.sources))
+        if unknown:
+            raise ConfigError(f"unknown source(s) {', '.join(unknown)}; known: {', '.join(sorted(self.sources))}")
+        known_domains = {s.domain for s in self.sources.values()}
+        bad_domains = sorted(set(domains or []) - known_domains)
+        if bad_domains:
+            raise ConfigError(f"unknown domain(s) {', '.join(bad_domains)}; known: {', '.join(sorted(known_domains))}")
+        return [
+            s for s in self.sources.values()
+            if (not names or s.name in names) and (not domains or s.domain in domains)
+        ]  # fmt: skip
+
+
+def _identifier(value: object, where: str) -> str:
+    if not isinstance(value, str) or not IDENTIFIER.match(value):
+        raise ConfigError(f"{where}: {value!r} is not a lowercase identifier ([a-z][a-z0-9_]*)")
+    return value
+
+
+def _relative_glob(value: object, where: str) -> str:
+    if not isinstance(value, str) or not value or value.startswith("/") or ".." in Path(value).parts:
+        raise ConfigError(f"{where}: {value!r} must be a glob relative to the landing root, without '..'")
+    return value
+
+
+def _source(name: str, raw: dict) -> Source:
+    where = f"sources.{name}"
+    _identifier(name, where)
+    fmt = raw.get("format")
+    if fmt not in FORMATS:
+        raise ConfigError(f"{where}.format: {fmt!r} is not one of {', '.join(FORMATS)}")
+    columns = raw.get("columns") or {}
+    if not columns:
+        raise ConfigError(f"{where}.columns: at least one column is needed")
+    for col, typ in columns.items():
+        _identifier(col, f"{where}.columns")
+        if not isinstance(typ, str) or not TYPE.match(typ):
+            raise ConfigError(f"{where}.columns.{col}: unsupported type {typ!r}")
+    keys = tuple(raw.get("keys") or ())
+    required = tuple(raw.get("required") or keys)
+    for col in keys + required:
+        if col not in columns:
+            raise ConfigError(f"{where}: key/required column {col!r} is not in columns")
+    trigger = raw.get("trigger")
+    return Source(
+        name=name,
+        domain=_identifier(raw.get("domain"), f"{where}.domain"),
+        format=fmt,
+        path=_relative_glob(raw.get("path"), f"{where}.path"),
+        columns=dict(columns),
+        keys=keys,
+        required=required,
+        trigger=_relative_glob(trigger, f"{where}.trigger") if trigger else None,
+    )
+
+
+def load(path: Path = CONFIG_FILE) -> IngestConfig:
+    raw = yaml.safe_load(Path(path).read_text()) or {}
+    sources = raw.get("sources") or {}
+    if not sources:
+        raise ConfigError(f"{path}: no sources defined")
+    return IngestConfig(
+        bronze_schema=_identifier(raw.get("bronze_schema", "bronze"), "bronze_schema"),
+        file_log_table=_identifier(raw.get("file_log_table", "ingest_file_log"), "file_log_table"),
+        quarantine_table=_identifier(raw.get("quarantine_table", "ingest_quarantine"), "quarantine_table"),
+        sources={name: _source(name, body or {}) for name, body in sources.items()},
+    )
