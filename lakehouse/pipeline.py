@@ -1,0 +1,144 @@
+"""The main job and the next-day job, as the README's commands run them.
+
+run:      engine up -> sample data (if the landing folder is empty) -> ingest
+          -> dbt build (seeds, silver, snapshots, gold, tests) -> dbt docs
+          -> clean old table generations.
+next-day: lands the day after the last one generated, then the same steps.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from lakehouse import engine
+from lakehouse.settings import REPO_ROOT, Settings
+
+GENERATED_STATE = "_generated.json"
+
+
+class StepFailed(RuntimeError):
+    pass
+
+
+def child_env(settings: Settings, target: str | None = None) -> dict[str, str]:
+    env = {**os.environ, **settings.env(), "DBT_PROFILES_DIR": str(REPO_ROOT)}
+    if target:
+        env["DBT_TARGET"] = target
+    return env
+
+
+def bin_path(name: str) -> str:
+    """A console script of this Python's environment (the project venv)."""
+    candidate = Path(sys.executable).parent / name
+    return str(candidate) if candidate.exists() else name
+
+
+def run_step(label: str, cmd: list[str], env: dict[str, str]) -> float:
+    """Run one step in the repository, streaming its output; returns seconds."""
+    print(f"\n==> {label}: {' '.join(cmd)}", flush=True)
+    started = time.monotonic()
+    code = subprocess.run(cmd, cwd=REPO_ROOT, env=env).returncode
+    elapsed = time.monotonic() - started
+    if code != 0:
+        raise StepFailed(f"{label} failed (exit {code}) after {elapsed:.1f} s")
+    print(f"<== {label}: {elapsed:.1f} s", flush=True)
+    return elapsed
+
+
+def dbt(settings: Settings, args: list[str], target: str | None = None) -> int:
+    """Run dbt against this lake; returns dbt's exit code."""
+    cmd = [bin_path("dbt"), *args]
+    return subprocess.run(cmd, cwd=REPO_ROOT, env=child_env(settings, target)).returncode
+
+
+@contextmanager
+def engine_running(settings: Settings, keep: bool) -> Iterator[None]:
+    """Start the engine if needed; stop it afterwards if this call started it."""
+    was_running = engine.is_running(settings)
+    engine.start(settings)
+    try:
+        yield
+    finally:
+        if not was_running and not keep:
+            engine.stop(settings)
+
+
+def generated_state(settings: Settings) -> dict:
+    path = settings.landing / GENERATED_STATE
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
+def generate(settings: Settings, days: list[int], scale: float, seed: int) -> float:
+    from ingest.generate import generate_day
+
+    started = time.monotonic()
+    for day in days:
+        counts = generate_day(settings.landing, day, seed=seed, scale=scale)
+        print(f"day {day}: {len(counts)} landing files, {sum(counts.values())} rows", flush=True)
+    state = generated_state(settings)
+    state.update(seed=seed, scale=scale, days=sorted(set(state.get("days", [])) | set(days)))
+    (settings.landing / GENERATED_STATE).write_text(json.dumps(state, indent=2) + "\n")
+    return time.monotonic() - started
+
+
+def build(settings: Settings, target: str) -> dict[str, float]:
+    """Ingest new landing files, then build and document the dbt project."""
+    env = child_env(settings, target)
+    timings = {
+        "ingest": run_step("ingest", [sys.executable, "-m", "ingest", "load"], env),
+        "dbt build": run_step("dbt build", [bin_path("dbt"), "build"], env),
+        "dbt docs": run_step("dbt docs generate", [bin_path("dbt"), "docs", "generate"], env),
+    }
+    timings["gc"] = collect_garbage(settings)
+    return timings
+
+
+def collect_garbage(settings: Settings) -> float:
+    from ingest.spark import get_session
+    from lakehouse import gc
+
+    started = time.monotonic()
+    os.environ.update(settings.env())
+    removed, freed = gc.collect(get_session("lakehouse-gc"), settings.warehouse)
+    print(f"gc: removed {removed} old table generations ({freed / 1e6:.1f} MB)")
+    return time.monotonic() - started
+
+
+def summary(settings: Settings, timings: dict[str, float]) -> None:
+    total = sum(timings.values())
+    print("\nDone in {:.1f} s ({}).".format(total, ", ".join(f"{k} {v:.1f} s" for k, v in timings.items())))
+    print(f"  lake root : {settings.lake_root}")
+    print(f"  landing   : {settings.landing}")
+    print(f"  tables    : {settings.warehouse}  (Delta; metastore in {settings.metastore})")
+    print(f"  docs      : {REPO_ROOT / 'target' / 'index.html'}  (serve with `make docs-serve`)")
+
+
+def main_job(settings: Settings, days: int, scale: float, seed: int, target: str, keep_engine: bool) -> None:
+    timings: dict[str, float] = {}
+    with engine_running(settings, keep_engine):
+        if not generated_state(settings).get("days"):
+            timings["generate"] = generate(settings, list(range(1, days + 1)), scale, seed)
+        else:
+            print(f"landing data present (days {generated_state(settings)['days']}); not regenerating")
+        timings.update(build(settings, target))
+    summary(settings, timings)
+
+
+def next_day(settings: Settings, target: str, keep_engine: bool) -> int:
+    state = generated_state(settings)
+    if not state.get("days"):
+        raise StepFailed("no sample data yet: run the main command (`make run`) first")
+    day = max(state["days"]) + 1
+    timings: dict[str, float] = {}
+    with engine_running(settings, keep_engine):
+        timings["generate"] = generate(settings, [day], state["scale"], state["seed"])
+        timings.update(build(settings, target))
+    summary(settings, timings)
+    return day

@@ -1,0 +1,47 @@
+{#- One row per order's shipment: the latest delivered version. -#}
+with
+
+source as (
+    select * from {{ source('ecommerce', 'shipping') }}
+),
+
+ranked as (
+    select
+        *,
+        row_number() over (
+            partition by order_id
+            order by _ingested_at desc, created_timestamp desc, _source_file desc
+        ) as version_rank
+    from source
+),
+
+final as (
+    select
+        -- ids
+        order_id,
+        tracking_number,
+
+        -- shipment
+        lower(trim(shipping_method)) as shipping_method,
+        shipping_cost,
+        upper(trim(currency)) as currency,
+        package_weight as package_weight_kg,
+        dimensions_cm,
+        coalesce(shipping_cost >= 0, false) as is_valid_cost,
+
+        -- delivery
+        estimated_delivery as estimated_delivery_date,
+        actual_delivery as actual_delivery_date,
+        actual_delivery is not null as is_delivered,
+        actual_delivery <= estimated_delivery as is_on_time,
+        datediff(actual_delivery, estimated_delivery) as delivery_delay_days,
+
+        -- dates and timestamps
+        created_timestamp as source_created_at,
+        _ingested_at,
+        _source_file
+    from ranked
+    where version_rank = 1
+)
+
+select * from final
