@@ -93,6 +93,7 @@ def build(settings: Settings, target: str) -> dict[str, float]:
     env = child_env(settings, target)
     timings = {
         "ingest": run_step("ingest", [sys.executable, "-m", "ingest", "load"], env),
+        "freshness": run_step("source freshness", [bin_path("dbt"), "source", "freshness"], env),
         "dbt build": run_step("dbt build", [bin_path("dbt"), "build"], env),
         "dbt docs": run_step("dbt docs generate", [bin_path("dbt"), "docs", "generate"], env),
     }
