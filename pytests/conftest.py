@@ -1,0 +1,69 @@
+"""Shared fixtures: a real local engine (Hive Metastore + Sail) on free ports
+with its lake in a temporary folder, started once per session and stopped at
+the end, whatever happens."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from lakehouse import engine  # noqa: E402
+from lakehouse.settings import Settings  # noqa: E402
+
+SCALE = 0.2  # small but with every kind of row: dimensions changes, bad rows, duplicates
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def make_settings(root: Path) -> Settings:
+    return Settings(lake_root=root.resolve(), hms_port=free_port(), sail_port=free_port())
+
+
+@pytest.fixture(scope="session")
+def lake(tmp_path_factory: pytest.TempPathFactory):
+    """A running engine; its settings are also exported to this process's env."""
+    settings = make_settings(tmp_path_factory.mktemp("lake"))
+    saved = dict(os.environ)
+    os.environ.update(settings.env())
+    os.environ["DBT_TARGET_PATH"] = str(settings.lake_root / "dbt_target")
+    os.environ["DBT_LOG_PATH"] = str(settings.lake_root / "dbt_logs")
+    engine.start(settings)
+    try:
+        yield settings
+    finally:
+        engine.stop(settings)
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+@pytest.fixture(scope="session")
+def spark(lake):
+    from pyspark.sql import SparkSession
+
+    session = SparkSession.builder.remote(lake.spark_remote).getOrCreate()
+    yield session
+    session.stop()
+
+
+def run(cmd: list[str], env: dict | None = None, check: bool = True) -> subprocess.CompletedProcess:
+    """Run a project command from the repository root, capturing its output."""
+    result = subprocess.run(
+        cmd, cwd=REPO, env={**os.environ, **(env or {})}, capture_output=True, text=True, timeout=900
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(
+            f"{' '.join(cmd)} exited {result.returncode}\n--- stdout\n{result.stdout[-6000:]}\n--- stderr\n{result.stderr[-4000:]}"
+        )
+    return result
