@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 LAKE := $(PY) -m lakehouse
 export LAKE_ROOT ?= $(CURDIR)/.lake
 
-.PHONY: help setup run next-day test up down status dbt docs-serve gc lint clean
+.PHONY: help setup run next-day test up down status dbt docs-serve gc lint fix clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -40,6 +40,12 @@ docs-serve: setup  ## serve the generated docs site on http://127.0.0.1:8080
 
 gc: setup  ## delete table generations no table uses any more (engine must be up)
 	$(LAKE) gc
+
+lint: setup  ## sqlfluff over models, snapshots, analyses and singular tests
+	$(VENV)/bin/sqlfluff lint .
+
+fix: setup  ## let sqlfluff fix what it can
+	$(VENV)/bin/sqlfluff fix .
 
 clean:  ## stop the engine and delete the lake (all local data) and dbt's target/
 	-@$(LAKE) down 2>/dev/null

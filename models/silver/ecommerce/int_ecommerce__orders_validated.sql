@@ -19,13 +19,15 @@ shipping as (
     select * from {{ ref('stg_ecommerce__shipping') }}
 ),
 
+{%- set statuses = var("ecommerce_order_statuses") %}
+
 checked as (
     select
         orders.*,
         customers.customer_id is not null as has_known_customer,
         products.product_id is not null as has_known_product,
         shipping.order_id is not null as has_shipment,
-        orders.order_status in ('{{ var("ecommerce_order_statuses") | join("', '") }}') as is_valid_status,
+        orders.order_status in ('{{ statuses | join("', '") }}') as is_valid_status,  -- noqa: LT05
         coalesce(products.is_discontinued, false) as is_discontinued_product,
         coalesce(customers.is_valid_email and customers.is_valid_phone, false) as has_valid_contact
     from orders

@@ -32,7 +32,16 @@ seasons as (
 ),
 
 final as (
-    select *
+    select
+        validated.received,
+        validated.rejected,
+        facts.n_orders,
+        facts.revenue_orders,
+        facts.revenue,
+        products.revenue_orders as product_revenue_orders,
+        products.revenue as product_revenue,
+        seasons.revenue_orders as season_revenue_orders,
+        seasons.revenue as season_revenue
     from validated
     cross join facts
     cross join products
