@@ -107,7 +107,13 @@ def collect_garbage(settings: Settings) -> float:
 
     started = time.monotonic()
     os.environ.update(settings.env())
-    removed, freed = gc.collect(get_session("lakehouse-gc"), settings.warehouse)
+    spark = get_session("lakehouse-gc")
+    try:
+        removed, freed = gc.collect(spark, settings.warehouse)
+    finally:
+        # Close the Spark Connect session before the engine stops: a session left
+        # open retries against the stopped server and holds up interpreter exit.
+        spark.stop()
     print(f"gc: removed {removed} old table generations ({freed / 1e6:.1f} MB)")
     return time.monotonic() - started
 
