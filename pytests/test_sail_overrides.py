@@ -1,0 +1,146 @@
+"""The sail__* dispatch overrides on the real engine, in a throwaway dbt
+project that uses the repository's macros: tables rebuilt with a changed
+column list, views, seeds, merge incrementals and snapshots that gain a
+column, builds repeated, and history that survives a restart of everything."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import REPO, make_settings, run
+
+from lakehouse import engine
+
+DBT = str(Path(sys.executable).parent / "dbt")
+
+FILES = {
+    "dbt_project.yml": """
+name: overrides
+version: "1.0"
+config-version: 2
+profile: overrides
+macro-paths: ["macros"]
+models:
+  overrides:
+    +file_format: delta
+    +schema: silver
+seeds:
+  overrides:
+    +schema: silver
+    +file_format: delta
+snapshots:
+  overrides:
+    +schema: snapshots
+    +file_format: delta
+""",
+    "profiles.yml": """
+overrides:
+  target: ovr
+  outputs:
+    ovr:
+      type: sail
+      mode: remote
+      host: 127.0.0.1
+      port: "{{ env_var('LAKE_SAIL_PORT') | as_number }}"
+      schema: ovr
+      threads: 2
+""",
+    "models/wide.sql": """
+{{ config(materialized='table') }}
+select id, concat('v', cast(id as string)) as v {% if var('wide', false) %}, 'extra' as w{% endif %}
+from (select explode(sequence(1, {{ var('rows', 3) }})) as id) as ids
+""",
+    "models/wide_view.sql": "{{ config(materialized='view') }}\nselect * from {{ ref('wide') }}\n",
+    "models/wide_incremental.sql": """
+{{ config(materialized='incremental', unique_key='id', incremental_strategy='merge',
+          on_schema_change='append_new_columns') }}
+select * from {{ ref('wide') }}
+""",
+    "snapshots/wide_snapshot.yml": """
+snapshots:
+  - name: wide_snapshot
+    relation: ref('wide')
+    config: {unique_key: id, strategy: check, check_cols: [v]}
+""",
+    "seeds/codes.csv": "code,label\nA,Alpha\nB,Beta\n",
+}
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory):
+    root = tmp_path_factory.mktemp("overrides")
+    for name, body in FILES.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(body.lstrip())
+    (root / "macros").symlink_to(REPO / "macros")
+    settings = make_settings(root / "lake")
+    engine.start(settings)
+    try:
+        yield root, settings
+    finally:
+        engine.stop(settings)
+
+
+def build(project, *extra: str) -> list[dict]:
+    root, settings = project
+    run([DBT, "build", "--project-dir", str(root), "--profiles-dir", str(root), *extra],
+        env={**settings.env(), "DBT_TARGET_PATH": str(root / "target"), "DBT_LOG_PATH": str(root / "logs")})  # fmt: skip
+    results = json.loads((root / "target" / "run_results.json").read_text())["results"]
+    assert {r["status"] for r in results} <= {"success", "pass"}, results
+    return results
+
+
+def query(settings, sql: str) -> list[tuple]:
+    from pyspark.sql import SparkSession
+
+    spark = SparkSession.builder.remote(settings.spark_remote).create()
+    try:
+        return [tuple(r) for r in spark.sql(sql).collect()]
+    finally:
+        spark.stop()
+
+
+def columns(settings, table: str) -> list[str]:
+    rows = query(settings, f"describe table {table}")
+    return [r[0] for r in rows if r[0] and not r[0].startswith("#")]
+
+
+def test_build_rebuild_and_change_columns(project):
+    root, settings = project
+    first = build(project)
+    assert len(first) == 5
+    build(project)  # right after the first: everything replaced or merged again
+    assert query(settings, "select count(*) from ovr_silver.wide_incremental") == [(3,)]
+    assert query(settings, "select count(*) from ovr_snapshots.wide_snapshot") == [(3,)]
+
+    build(project, "--vars", "{wide: true, rows: 4}")
+    assert columns(settings, "ovr_silver.wide") == ["id", "v", "w"]
+    assert columns(settings, "ovr_silver.wide_view") == ["id", "v", "w"]
+    assert "w" in columns(settings, "ovr_silver.wide_incremental")
+    assert "w" in columns(settings, "ovr_snapshots.wide_snapshot")
+    assert query(settings, "select count(*), count(w) from ovr_silver.wide_incremental") == [(4, 4)]
+    assert query(settings, "select code, label from ovr_silver.codes order by code") == [("A", "Alpha"), ("B", "Beta")]
+
+    build(project, "--vars", "{wide: true, rows: 4}", "--full-refresh")
+    assert query(settings, "select count(*) from ovr_silver.wide_incremental") == [(4,)]
+
+
+def test_history_survives_a_restart_of_everything(project):
+    root, settings = project
+    (root / "models" / "wide.sql").write_text(
+        FILES["models/wide.sql"].replace("concat('v', ", "concat('changed', ").lstrip()
+    )
+    build(project, "--vars", "{wide: true, rows: 4}")
+    closed = query(settings, "select count(*) from ovr_snapshots.wide_snapshot where dbt_valid_to is not null")
+    assert closed == [(4,)]
+    engine.stop(settings)
+    assert not engine.is_running(settings)
+    engine.start(settings)
+    assert query(settings, "select count(*) from ovr_snapshots.wide_snapshot where dbt_valid_to is not null") == closed
+    assert query(settings, "select count(*) from ovr_snapshots.wide_snapshot") == [(8,)]
+    build(project, "--vars", "{wide: true, rows: 4}")  # and builds on after the restart
+    assert query(settings, "select count(*) from ovr_snapshots.wide_snapshot") == [(8,)]
