@@ -6,19 +6,8 @@ source as (
     select * from {{ source('ecommerce', 'customers') }}
 ),
 
-ranked as (
-    select
-        *,
-        row_number() over (
-            partition by customer_id
-            order by _ingested_at desc, created_timestamp desc, _source_file desc
-        ) as version_rank
-    from source
-),
-
 latest as (
-    select * from ranked
-    where version_rank = 1
+    {{ deduplicate('source', 'customer_id', '_ingested_at desc, created_timestamp desc, _source_file desc') }}
 ),
 
 as_of as (

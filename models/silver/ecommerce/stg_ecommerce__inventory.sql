@@ -5,14 +5,8 @@ source as (
     select * from {{ source('ecommerce', 'inventory') }}
 ),
 
-ranked as (
-    select
-        *,
-        row_number() over (
-            partition by product_id, last_updated
-            order by _ingested_at desc, _source_file desc
-        ) as version_rank
-    from source
+latest as (
+    {{ deduplicate('source', 'product_id, last_updated', '_ingested_at desc, _source_file desc') }}
 ),
 
 final as (
@@ -38,8 +32,7 @@ final as (
         created_timestamp as source_created_at,
         _ingested_at,
         _source_file
-    from ranked
-    where version_rank = 1
+    from latest
 )
 
 select * from final

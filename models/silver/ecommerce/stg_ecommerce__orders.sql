@@ -24,19 +24,8 @@ source as (
     {% endif %}
 ),
 
-ranked as (
-    select
-        *,
-        row_number() over (
-            partition by order_id
-            order by _ingested_at desc, created_timestamp desc, _source_file desc
-        ) as version_rank
-    from source
-),
-
 latest as (
-    select * from ranked
-    where version_rank = 1
+    {{ deduplicate('source', 'order_id', '_ingested_at desc, created_timestamp desc, _source_file desc') }}
 ),
 
 final as (

@@ -5,19 +5,8 @@ source as (
     select * from {{ source('ecommerce', 'products') }}
 ),
 
-ranked as (
-    select
-        *,
-        row_number() over (
-            partition by product_id
-            order by _ingested_at desc, created_timestamp desc, _source_file desc
-        ) as version_rank
-    from source
-),
-
 latest as (
-    select * from ranked
-    where version_rank = 1
+    {{ deduplicate('source', 'product_id', '_ingested_at desc, created_timestamp desc, _source_file desc') }}
 ),
 
 as_of as (

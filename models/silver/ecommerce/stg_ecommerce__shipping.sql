@@ -5,14 +5,8 @@ source as (
     select * from {{ source('ecommerce', 'shipping') }}
 ),
 
-ranked as (
-    select
-        *,
-        row_number() over (
-            partition by order_id
-            order by _ingested_at desc, created_timestamp desc, _source_file desc
-        ) as version_rank
-    from source
+latest as (
+    {{ deduplicate('source', 'order_id', '_ingested_at desc, created_timestamp desc, _source_file desc') }}
 ),
 
 final as (
@@ -40,8 +34,7 @@ final as (
         created_timestamp as source_created_at,
         _ingested_at,
         _source_file
-    from ranked
-    where version_rank = 1
+    from latest
 )
 
 select * from final
