@@ -33,6 +33,12 @@ def run_results(lake) -> list[dict]:
     return json.loads((lake.lake_root / "dbt_target" / "run_results.json").read_text())["results"]
 
 
+def assert_all_passed(results: list[dict]) -> None:
+    """No error or failure; a warning only from a test whose severity is warn."""
+    bad = [r for r in results if r["status"] not in ("success", "pass", "warn")]
+    assert not bad, bad
+
+
 @pytest.fixture(scope="module")
 def day1(lake, spark):
     generate_day(lake.landing, 1, scale=SCALE)
@@ -43,8 +49,7 @@ def day1(lake, spark):
 
 def test_day1_build_passes_every_test(day1):
     out, results = day1
-    statuses = {r["status"] for r in results}
-    assert statuses <= {"success", "pass"}, [r for r in results if r["status"] not in ("success", "pass")]
+    assert_all_passed(results)
     kinds = {r["unique_id"].split(".")[0] for r in results}
     assert {"model", "seed", "snapshot", "test"} <= kinds
     assert sum(1 for r in results if r["unique_id"].startswith("test.")) >= 50
@@ -68,7 +73,7 @@ def test_every_table_is_delta_on_disk(day1, lake, spark):
 def test_second_build_right_after_rebuilds_the_same(day1, lake, spark):
     before = spark.sql("select * from ci_gold.rpt_ecommerce__analytics_summary").collect()
     dbt("build")
-    assert {r["status"] for r in run_results(lake)} <= {"success", "pass"}
+    assert_all_passed(run_results(lake))
     assert spark.sql("select * from ci_gold.rpt_ecommerce__analytics_summary").collect() == before
     assert spark.sql("select count(*) from ci_snapshots.snp_ecommerce__customers where dbt_valid_to is not null").collect()[0][0] == 0
 
@@ -101,7 +106,7 @@ def test_day2_snapshot_closes_exactly_the_changed_customers(day1, lake, spark):
     generate_day(lake.landing, 2, scale=SCALE)
     ingest()
     dbt("build")
-    assert {r["status"] for r in run_results(lake)} <= {"success", "pass"}
+    assert_all_passed(run_results(lake))
 
     folder = lake.landing / "ecommerce" / "customers"
     before = _customers(folder / "customers_2025_01_15.csv")
@@ -129,3 +134,76 @@ def test_day2_orders_are_merged_not_rebuilt(lake, spark):
     ).collect()[0]
     assert orders[0] == orders[1]
     assert orders[2] == 2
+
+
+# --- gold figures recomputed from the landing files, independently of dbt ----
+
+def _csv_rows(folder: Path, columns: int) -> list[dict]:
+    """Rows of every CSV in day order, later files last; unparseable lines dropped."""
+    rows = []
+    for path in sorted(folder.glob("*.csv")):
+        with open(path, newline="") as handle:
+            reader = csv.reader(handle)
+            header = next(reader)
+            rows.extend(dict(zip(header, r)) for r in reader if len(r) == columns)
+    return rows
+
+
+def _decimal(text: str):
+    from decimal import Decimal, InvalidOperation
+
+    try:
+        return Decimal(text) if text and text.replace(".", "", 1).lstrip("-").isdigit() else None
+    except InvalidOperation:
+        return None
+
+
+def test_ecommerce_revenue_matches_the_landing_files(lake, spark):
+    base = lake.landing / "ecommerce"
+    customers = {r["customer_id"] for r in _csv_rows(base / "customers", 15) if r["customer_id"]}
+    products = {r["product_id"] for r in _csv_rows(base / "products", 16) if r["product_id"]}
+    orders = {}
+    for r in _csv_rows(base / "orders", 10):
+        amount = _decimal(r["order_amount"])
+        if r["order_id"] and r["customer_id"] and r["product_id"] and amount is not None:
+            orders[r["order_id"]] = {**r, "amount": amount}  # the latest delivery wins
+    usable = [
+        o for o in orders.values()
+        if o["customer_id"] in customers and o["product_id"] in products and o["amount"] > 0
+    ]  # fmt: skip
+    revenue_orders = [o for o in usable if o["order_status"] not in ("cancelled", "returned")]
+    expected_revenue = sum(o["amount"] for o in revenue_orders)
+
+    row = spark.sql("select total_orders, total_revenue, orders_received from ci_gold.rpt_ecommerce__analytics_summary").collect()[0]
+    assert row["orders_received"] == len(orders)
+    assert row["total_orders"] == len(revenue_orders)
+    assert row["total_revenue"] == expected_revenue
+
+
+def test_retail_category_and_payment_figures_match_the_landing_files(lake, spark):
+    import pandas as pd
+
+    base = lake.landing / "retail"
+    tx = pd.concat(
+        [pd.read_parquet(p) for p in sorted((base / "transactions").glob("*.parquet"))], ignore_index=True
+    )
+    tx = tx.dropna(subset=["transaction_id", "customer_id", "product_id"])
+    tx = tx.drop_duplicates("transaction_id", keep="last")
+    done = tx[(tx["status"] == "completed") & (tx["quantity"] > 0)]
+    products = pd.concat(
+        [pd.read_parquet(p) for p in sorted((base / "products").glob("*.parquet"))], ignore_index=True
+    ).drop_duplicates("product_id", keep="last")
+    joined = done.merge(products[["product_id", "category"]], on="product_id", how="left")
+    expected = joined.groupby("category")["total_amount"].sum().round(2).to_dict()
+    actual = {
+        r["category"]: float(r["total_revenue"])
+        for r in spark.sql("select category, total_revenue from ci_gold.rpt_retail__category_analytics").collect()
+    }
+    assert actual.keys() == expected.keys()
+    for category, revenue in expected.items():
+        assert actual[category] == pytest.approx(revenue, abs=0.011), category
+    payments = {
+        r["payment_method"]: r["transactions"]
+        for r in spark.sql("select payment_method, transactions from ci_gold.rpt_retail__payment_analytics").collect()
+    }
+    assert payments == done.groupby("payment_method").size().to_dict()

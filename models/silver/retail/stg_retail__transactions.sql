@@ -1,0 +1,63 @@
+{#- One row per transaction_id (the latest delivery wins), with the document's
+    temporal features. Incremental merge on transaction_id over the bronze rows
+    ingested since the newest one already built, less the lookback window. -#}
+{{
+    config(
+        materialized='incremental',
+        unique_key='transaction_id',
+        incremental_strategy='merge',
+        on_schema_change='append_new_columns',
+    )
+}}
+
+with
+
+source as (
+    select * from {{ source('retail', 'transactions') }}
+    {% if is_incremental() %}
+        where _ingested_at >= (
+            select
+                coalesce(max(already_built._ingested_at), timestamp '1900-01-01')
+                - interval '{{ var("incremental_lookback_hours") }}' hour
+            from {{ this }} as already_built
+        )
+    {% endif %}
+),
+
+latest as (
+    {{ deduplicate('source', 'transaction_id', '_ingested_at desc, _source_file desc') }}
+),
+
+final as (
+    select
+        -- ids
+        transaction_id,
+        customer_id,
+        product_id,
+
+        -- attributes
+        lower(trim(status)) as status,
+        payment_method,
+        device_type,
+        browser,
+
+        -- numerics
+        quantity,
+        unit_price,
+        total_amount,
+        coalesce(quantity > 0, false) as is_valid_quantity,
+
+        -- temporal features
+        transaction_date as transacted_at,
+        cast(transaction_date as date) as transaction_date,
+        hour(transaction_date) as transaction_hour,
+        date_format(transaction_date, 'EEEE') as transaction_weekday,
+        dayofweek(transaction_date) in (1, 7) as is_weekend,
+
+        -- timestamps
+        _ingested_at,
+        _source_file
+    from latest
+)
+
+select * from final
