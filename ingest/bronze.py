@@ -21,7 +21,7 @@ LINEAGE_COLUMNS = {"_ingested_at": "timestamp", "_source_file": "string", "_batc
 FILE_LOG_SCHEMA = T.StructType([
     T.StructField("run_id", T.StringType()),
     T.StructField("batch_id", T.StringType()),
-    T.StructField("source", T.StringType()),
+    T.StructField("source_name", T.StringType()),
     T.StructField("domain", T.StringType()),
     T.StructField("file_path", T.StringType()),
     T.StructField("file_name", T.StringType()),
@@ -36,7 +36,7 @@ FILE_LOG_SCHEMA = T.StructType([
 ])  # fmt: skip
 
 QUARANTINE_COLUMNS = {
-    "source": "string", "domain": "string", "raw_record": "string", "reason": "string",
+    "source_name": "string", "domain": "string", "raw_record": "string", "reason": "string",
     "_ingested_at": "timestamp", "_source_file": "string", "_batch_id": "string",
 }  # fmt: skip
 
@@ -89,7 +89,7 @@ class Bronze:
               select file_path, file_sha256, status,
                      row_number() over (partition by file_path order by logged_at desc, status desc) as rn
               from {self.name(self.config.file_log_table)}
-              where source = '{source.name}'
+              where source_name = '{source.name}'
             ) where rn = 1
             """
         ).collect()
@@ -111,7 +111,7 @@ class Bronze:
         self.spark.sql(f"delete from {self.name(source.table)} where _source_file = '{quoted}'")
         self.spark.sql(
             f"delete from {self.name(self.config.quarantine_table)} "
-            f"where source = '{source.name}' and _source_file = '{quoted}'"
+            f"where source_name = '{source.name}' and _source_file = '{quoted}'"
         )
 
     def append(self, table: str, df: DataFrame) -> None:

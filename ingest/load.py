@@ -69,7 +69,7 @@ class Loader:
 
     def _entry(self, f: LandingFile, rel: str, status: str, **counts) -> dict:
         return dict(
-            run_id=self.run_id, batch_id=f.batch_id or self.run_id, source=f.source.name, domain=f.source.domain,
+            run_id=self.run_id, batch_id=f.batch_id or self.run_id, source_name=f.source.name, domain=f.source.domain,
             file_path=rel, file_name=f.path.name, file_sha256=f.sha256, file_bytes=f.size, status=status, **counts,
         )  # fmt: skip
 
@@ -92,7 +92,7 @@ class Loader:
         self.bronze.append(source.table, checked.filter(F.col("_reason").isNull()).select(*source.columns, *lineage))
         if bad:
             quarantined = checked.filter(F.col("_reason").isNotNull()).select(
-                F.lit(source.name).alias("source"), F.lit(source.domain).alias("domain"),
+                F.lit(source.name).alias("source_name"), F.lit(source.domain).alias("domain"),
                 F.col("_raw").alias("raw_record"), F.col("_reason").alias("reason"), *lineage,
             )  # fmt: skip
             self.bronze.append(self.config.quarantine_table, quarantined)

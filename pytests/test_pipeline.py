@@ -203,7 +203,7 @@ def test_retail_category_and_payment_figures_match_the_landing_files(lake, spark
     for category, revenue in expected.items():
         assert actual[category] == pytest.approx(revenue, abs=0.011), category
     payments = {
-        r["payment_method"]: r["transactions"]
-        for r in spark.sql("select payment_method, transactions from ci_gold.rpt_retail__payment_analytics").collect()
+        r["payment_method"]: r["transaction_count"]
+        for r in spark.sql("select payment_method, transaction_count from ci_gold.rpt_retail__payment_analytics").collect()
     }
     assert payments == done.groupby("payment_method").size().to_dict()

@@ -7,7 +7,7 @@ devices as (
 ),
 
 overall as (
-    select sum(completed_transactions) / sum(transactions) as completion_rate
+    select sum(completed_transactions) / sum(transaction_count) as completion_rate
     from devices
 ),
 
@@ -15,7 +15,7 @@ final as (
     select
         devices.device_type,
         devices.browser,
-        devices.transactions,
+        devices.transaction_count,
         devices.completion_rate,
         devices.completion_rate - overall.completion_rate as gap_to_overall
     from devices

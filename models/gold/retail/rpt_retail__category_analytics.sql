@@ -13,7 +13,7 @@ products as (
 final as (
     select
         coalesce(products.category, 'Unknown') as category,
-        count(*) as transactions,
+        count(*) as transaction_count,
         sum(transactions.quantity) as units_sold,
         cast(sum(transactions.total_amount) as decimal(16, 2)) as total_revenue,
         cast(avg(transactions.unit_price) as decimal(14, 2)) as avg_unit_price,

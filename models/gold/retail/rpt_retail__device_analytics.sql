@@ -11,7 +11,7 @@ final as (
         concat(device_type, '|', browser) as device_browser_key,
         device_type,
         browser,
-        count(*) as transactions,
+        count(*) as transaction_count,
         count(case when status = 'completed' and is_valid_quantity then 1 end) as completed_transactions,
         cast(
             sum(case when status = 'completed' and is_valid_quantity then total_amount else 0 end) as decimal(16, 2)

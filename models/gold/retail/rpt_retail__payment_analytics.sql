@@ -9,7 +9,7 @@ transactions as (
 per_method as (
     select
         payment_method,
-        count(*) as transactions,
+        count(*) as transaction_count,
         cast(sum(total_amount) as decimal(16, 2)) as total_revenue,
         cast(avg(total_amount) as decimal(14, 2)) as avg_transaction_value
     from transactions
@@ -19,7 +19,7 @@ per_method as (
 final as (
     select
         *,
-        cast(transactions / sum(transactions) over () as double) as transaction_share
+        cast(transaction_count / sum(transaction_count) over () as double) as transaction_share
     from per_method
 )
 
