@@ -3,7 +3,7 @@
     critical values). Domains union one row per table into their reports. -#}
 {% macro profile_relation(relation, label, key_column, critical_columns) -%}
     select
-        '{{ label }}' as table_name,
+        '{{ label }}' as bronze_table,
         count(*) as total_rows,
         count(*) - count(distinct {{ key_column }}) as duplicate_key_rows,
         count(*) - count({{ key_column }}) as null_key_rows,

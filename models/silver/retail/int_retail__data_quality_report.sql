@@ -33,7 +33,7 @@ profiles as (
 
 quarantined as (
     select
-        replace(source_name, 'retail_', '') as table_name,
+        replace(source_name, 'retail_', '') as bronze_table,
         count(*) as quarantined_rows
     from quarantine
     group by source_name
@@ -44,7 +44,7 @@ final as (
         profiles.*,
         coalesce(quarantined.quarantined_rows, 0) as quarantined_rows
     from profiles
-    left join quarantined on profiles.table_name = quarantined.table_name
+    left join quarantined on profiles.bronze_table = quarantined.bronze_table
 )
 
 select * from final

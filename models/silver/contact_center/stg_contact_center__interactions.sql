@@ -1,0 +1,57 @@
+{#- One row per interaction_id (document: dedup on interaction_id; id and
+    agent are mandatory, so ingest quarantines rows without them), with the
+    duration in minutes and the resolution status. Incremental merge on
+    interaction_id over newly ingested bronze rows less the lookback window. -#}
+{{
+    config(
+        materialized='incremental',
+        unique_key='interaction_id',
+        incremental_strategy='merge',
+        on_schema_change='append_new_columns',
+    )
+}}
+
+with
+
+source as (
+    select * from {{ source('contact_center', 'interactions') }}
+    {% if is_incremental() %}
+        where _ingested_at >= (
+            select
+                coalesce(max(already_built._ingested_at), timestamp '1900-01-01')
+                - interval '{{ var("incremental_lookback_hours") }}' hour
+            from {{ this }} as already_built
+        )
+    {% endif %}
+),
+
+latest as (
+    {{ deduplicate('source', 'interaction_id', '_ingested_at desc, _source_file desc') }}
+),
+
+final as (
+    select
+        -- ids
+        interaction_id,
+        agent_id,
+        customer_id,
+
+        -- attributes
+        issue_type,
+        resolution,
+        case when resolution = 'Resolved' then 'Resolved' else 'Not Resolved' end as resolution_status,
+
+        -- measures
+        (unix_timestamp(end_time) - unix_timestamp(start_time)) / 60.0 as interaction_duration,
+        coalesce(end_time >= start_time, false) as is_valid_duration,
+
+        -- timestamps
+        start_time,
+        end_time,
+        cast(start_time as date) as interaction_date,
+        _ingested_at,
+        _source_file
+    from latest
+)
+
+select * from final
