@@ -236,3 +236,28 @@ def test_contact_center_agent_counts_match_the_landing_files(lake, spark):
         ).collect()
     }
     assert actual == expected
+
+
+def test_cx_nps_matches_the_landing_files(lake, spark):
+    responses = {}
+    for path in sorted((lake.landing / "cx" / "surveys").glob("*.json")):
+        for line in path.read_text().splitlines():
+            try:
+                r = json.loads(line)
+            except ValueError:
+                continue  # unparseable line: quarantined at ingest
+            if r.get("response_id") and r.get("customer_id"):
+                responses[r["response_id"]] = r  # the latest delivery wins
+    kept = [r for r in responses.values() if r.get("satisfaction_score") is not None]
+    expected = {}
+    for survey_type in {r["survey_type"] for r in kept}:
+        rows = [r for r in kept if r["survey_type"] == survey_type]
+        nps = [r["nps_score"] for r in rows if r.get("nps_score") is not None and 0 <= r["nps_score"] <= 10]
+        promoters = sum(1 for s in nps if s >= 9)
+        detractors = sum(1 for s in nps if s <= 6)
+        expected[survey_type] = (len(rows), round(100.0 * (promoters - detractors) / len(nps), 6))
+    actual = {
+        r["survey_type"]: (r["response_count"], round(r["nps_score"], 6))
+        for r in spark.sql("select survey_type, response_count, nps_score from ci_gold.rpt_cx__survey_metrics").collect()
+    }
+    assert actual == expected

@@ -1,0 +1,32 @@
+{#- The document's gold metrics: one row per survey type with average
+    satisfaction, average NPS score, the Net Promoter Score (% promoters -
+    % detractors), responses and unique customers. Scores outside 0-10 are
+    left out of the averages; unique customers is an exact count where the
+    document used approx_count_distinct. -#}
+with
+
+surveys as (
+    select * from {{ ref('stg_cx__surveys') }}
+),
+
+final as (
+    select
+        survey_type,
+        cast(avg(case when is_valid_satisfaction then satisfaction_score end) as double) as avg_satisfaction,
+        cast(avg(case when is_valid_nps then nps_score end) as double) as avg_nps,
+        cast(
+            100.0 * (
+                count(case when nps_category = 'Promoter' then 1 end)
+                - count(case when nps_category = 'Detractor' then 1 end)
+            ) / nullif(count(case when is_valid_nps then 1 end), 0) as double
+        ) as nps_score,
+        count(*) as response_count,
+        count(distinct customer_id) as unique_customers,
+        count(case when nps_category = 'Promoter' then 1 end) as promoters,
+        count(case when nps_category = 'Passive' then 1 end) as passives,
+        count(case when nps_category = 'Detractor' then 1 end) as detractors
+    from surveys
+    group by survey_type
+)
+
+select * from final

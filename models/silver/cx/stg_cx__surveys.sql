@@ -1,0 +1,81 @@
+{#- One row per response_id with a satisfaction score (document: dedup on
+    response_id, drop responses without satisfaction_score), its satisfaction
+    category (High >= 8, Medium >= 5, Low) and NPS band. Out-of-range scores
+    (outside 0-10) are kept and flagged; metrics leave them out. Incremental
+    merge on response_id. -#}
+{{
+    config(
+        materialized='incremental',
+        unique_key='response_id',
+        incremental_strategy='merge',
+        on_schema_change='append_new_columns',
+    )
+}}
+
+with
+
+source as (
+    select * from {{ source('cx', 'surveys') }}
+    {% if is_incremental() %}
+        where _ingested_at >= (
+            select
+                coalesce(max(already_built._ingested_at), timestamp '1900-01-01')
+                - interval '{{ var("incremental_lookback_hours") }}' hour
+            from {{ this }} as already_built
+        )
+    {% endif %}
+),
+
+latest as (
+    {{ deduplicate('source', 'response_id', '_ingested_at desc, _source_file desc') }}
+),
+
+bands as (
+    select * from {{ ref('cx_score_bands') }}
+),
+
+scored as (
+    select
+        latest.*,
+        latest.satisfaction_score between 0 and 10 as is_valid_satisfaction,
+        coalesce(latest.nps_score between 0 and 10, false) as is_valid_nps
+    from latest
+    where latest.satisfaction_score is not null
+),
+
+final as (
+    select
+        -- ids
+        scored.response_id,
+        scored.customer_id,
+
+        -- attributes
+        scored.survey_type,
+        scored.channel,
+        scored.feedback_text,
+
+        -- scores
+        scored.satisfaction_score,
+        scored.nps_score,
+        scored.is_valid_satisfaction,
+        scored.is_valid_nps,
+        satisfaction_band.band as satisfaction_category,
+        nps_band.band as nps_category,
+
+        -- timestamps
+        scored.timestamp as responded_at,
+        cast(scored.timestamp as date) as response_date,
+        scored._ingested_at,
+        scored._source_file
+    from scored
+    left join bands as satisfaction_band
+        on
+            satisfaction_band.score_type = 'satisfaction'
+            and scored.satisfaction_score between satisfaction_band.min_score and satisfaction_band.max_score
+    left join bands as nps_band
+        on
+            nps_band.score_type = 'nps'
+            and scored.nps_score between nps_band.min_score and nps_band.max_score
+)
+
+select * from final
