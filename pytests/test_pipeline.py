@@ -261,3 +261,20 @@ def test_cx_nps_matches_the_landing_files(lake, spark):
         for r in spark.sql("select survey_type, response_count, nps_score from ci_gold.rpt_cx__survey_metrics").collect()
     }
     assert actual == expected
+
+
+def test_media_sessions_by_cdn_match_the_landing_files(lake, spark):
+    import pandas as pd
+
+    delivery = pd.concat(
+        [pd.read_parquet(p) for p in sorted((lake.landing / "media" / "delivery").glob("*.parquet"))],
+        ignore_index=True,
+    )
+    delivery = delivery.dropna(subset=["delivery_id", "asset_id"]).drop_duplicates("delivery_id", keep="last")
+    valid = delivery[delivery["bitrate_kbps"] > 0]
+    expected = valid.groupby("cdn").size().to_dict()
+    actual = {
+        r[0]: r[1]
+        for r in spark.sql("select cdn, sum(sessions) from ci_gold.rpt_media__delivery_quality group by cdn").collect()
+    }
+    assert actual == expected

@@ -1,0 +1,61 @@
+{#- The document's silver.delivery: one row per delivery session (duplicates
+    dropped), with error and bitrate validation and quality measures.
+    Incremental merge on delivery_id. -#}
+{{
+    config(
+        materialized='incremental',
+        unique_key='delivery_id',
+        incremental_strategy='merge',
+        on_schema_change='append_new_columns',
+    )
+}}
+
+with
+
+source as (
+    select * from {{ source('media', 'delivery') }}
+    {% if is_incremental() %}
+        where _ingested_at >= (
+            select
+                coalesce(max(already_built._ingested_at), timestamp '1900-01-01')
+                - interval '{{ var("incremental_lookback_hours") }}' hour
+            from {{ this }} as already_built
+        )
+    {% endif %}
+),
+
+latest as (
+    {{ deduplicate('source', 'delivery_id', '_ingested_at desc, _source_file desc') }}
+),
+
+final as (
+    select
+        -- ids
+        delivery_id,
+        asset_id,
+        device_id,
+        geo_id,
+
+        -- attributes
+        lower(cdn) as cdn,
+        error_code,
+        error_code is not null as is_error,
+
+        -- measures
+        bitrate_kbps,
+        coalesce(bitrate_kbps > 0, false) as is_valid_bitrate,
+        startup_time_ms,
+        buffering_ms,
+        bytes_delivered,
+        watch_seconds,
+        cast(buffering_ms / nullif(watch_seconds * 1000.0, 0) as double) as rebuffering_ratio,
+
+        -- timestamps
+        event_time,
+        cast(event_time as date) as event_date,
+        _ingested_at,
+        _source_file
+    from latest
+)
+
+select * from final
