@@ -92,6 +92,29 @@ def test_docs_describe_every_model_and_column(day1, lake):
         assert actual - {"dbt_updated_at", "dbt_scd_id", "dbt_valid_from", "dbt_valid_to"} <= documented, uid
 
 
+def test_every_gold_model_traces_back_to_bronze(day1, lake):
+    manifest = json.loads((lake.lake_root / "dbt_target" / "manifest.json").read_text())
+    parents = manifest["parent_map"]
+
+    def sources_of(uid: str, seen: set) -> set:
+        found = set()
+        for parent in parents.get(uid, []):
+            if parent in seen:
+                continue
+            seen.add(parent)
+            found |= {parent} if parent.startswith("source.") else sources_of(parent, seen)
+        return found
+
+    gold = [uid for uid, n in manifest["nodes"].items() if n["resource_type"] == "model" and n["fqn"][1] == "gold"]
+    assert len(gold) >= 25
+    for uid in gold:
+        if uid.endswith("dim_shared__dates"):
+            continue  # a generated calendar, no source by design
+        reached = sources_of(uid, set())
+        assert any(s.split(".")[-1] != "file_log" for s in reached) or "platform" in uid, uid
+        assert reached, uid
+
+
 def _customers(path: Path) -> dict[str, dict]:
     with open(path, newline="") as handle:
         return {r["customer_id"]: r for r in csv.DictReader(handle) if r["customer_id"]}
