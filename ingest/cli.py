@@ -38,6 +38,8 @@ def _load(args: argparse.Namespace) -> int:
 
     conf = ingest_config.load()
     try:
+        if args.bronze_schema:
+            conf = ingest_config.with_bronze_schema(conf, args.bronze_schema)
         sources = conf.select(args.source, args.domain)
     except ingest_config.ConfigError as err:
         print(f"error: {err}", file=sys.stderr)
@@ -74,6 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
     load.add_argument("--landing", help="landing root (default $LAKE_ROOT/landing)")
     load.add_argument("--source", action="append", help="only this source (repeatable)")
     load.add_argument("--domain", action="append", help="only this domain (repeatable)")
+    load.add_argument("--bronze-schema", help="write to this schema instead of sources.yml's bronze_schema")
     load.set_defaults(func=_load)
     return parser
 

@@ -4,6 +4,7 @@ both are validated here, once, before any of them reaches Spark."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -99,6 +100,11 @@ def _source(name: str, raw: dict) -> Source:
         required=required,
         trigger=_relative_glob(trigger, f"{where}.trigger") if trigger else None,
     )
+
+
+def with_bronze_schema(config: IngestConfig, schema: str) -> IngestConfig:
+    """The same sources, written to another (validated) schema."""
+    return dataclasses.replace(config, bronze_schema=_identifier(schema, "--bronze-schema"))
 
 
 def load(path: Path = CONFIG_FILE) -> IngestConfig:

@@ -3,7 +3,6 @@ errors for files it cannot load, and recovery of an interrupted load."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import shutil
 import sys
@@ -18,8 +17,9 @@ from ingest.load import Loader
 
 
 def isolated_config(schema: str) -> ingest_config.IngestConfig:
-    """The project's sources, writing to a bronze schema of the test's own."""
-    return dataclasses.replace(ingest_config.load(), bronze_schema=schema)
+    """The project's sources, writing to a bronze schema of the test's own
+    (the session's `bronze` belongs to the end-to-end pipeline tests)."""
+    return ingest_config.with_bronze_schema(ingest_config.load(), schema)
 
 
 def rows_by_file(spark, table: str) -> dict[str, int]:
@@ -106,13 +106,16 @@ def test_bad_files_are_rejected_with_a_reason_and_the_rest_loads(spark, tmp_path
 
 
 def test_cli_exit_codes(lake, tmp_path):
-    unknown = run([sys.executable, "-m", "ingest", "load", "--source", "nope"], check=False)
+    unknown = run([sys.executable, "-m", "ingest", "load", "--source", "nope", "--bronze-schema", "t_cli"], check=False)
     assert unknown.returncode == 2 and "unknown source(s) nope" in unknown.stderr
+    injected = run([sys.executable, "-m", "ingest", "load", "--bronze-schema", "x; drop table y"], check=False)
+    assert injected.returncode == 2 and "not a lowercase identifier" in injected.stderr
     landing = tmp_path / "landing"
     generate_day(landing, 1, scale=0.05, domains=["contact_center"])
     sup = landing / "contact_center/supervisors/supervisors_2025_01_15.csv"
     sup.write_text("wrong,header\n1,2\n")
-    bad = run([sys.executable, "-m", "ingest", "load", "--landing", str(landing), "--domain", "contact_center"],
+    bad = run([sys.executable, "-m", "ingest", "load", "--landing", str(landing), "--domain", "contact_center",
+               "--bronze-schema", "t_cli"],
               env={"LAKE_ROOT": str(lake.lake_root)}, check=False)  # fmt: skip
     assert bad.returncode == 1
     assert "rejected" in bad.stdout and "some files were rejected" in bad.stderr

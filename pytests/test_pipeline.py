@@ -150,6 +150,18 @@ def test_day2_snapshot_closes_exactly_the_changed_customers(day1, lake, spark):
     assert new_ids <= seen
 
 
+def test_day2_every_domain_snapshot_records_history(lake, spark):
+    # runs after the day-2 test: day 2 changes rows of every snapshotted entity
+    snapshots = [r[1] for r in spark.sql("show tables in ci_snapshots").collect()]
+    assert len(snapshots) == 9
+    for table in snapshots:
+        closed, current, keys = spark.sql(
+            f"select count(dbt_valid_to), count(*) - count(dbt_valid_to), count(distinct dbt_scd_id) from ci_snapshots.{table}"
+        ).collect()[0]
+        assert closed > 0, table
+        assert current > 0 and keys == closed + current, table
+
+
 def test_day2_orders_are_merged_not_rebuilt(lake, spark):
     # runs after the day-2 test: the incremental model holds both days, once each
     orders = spark.sql(

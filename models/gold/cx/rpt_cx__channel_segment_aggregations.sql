@@ -14,10 +14,10 @@ final as (
         count(*) as response_count,
         cast(avg(satisfaction_score) as double) as avg_satisfaction,
         cast(
-            100.0 * (
+            100 * cast(
                 count(case when nps_category = 'Promoter' then 1 end)
                 - count(case when nps_category = 'Detractor' then 1 end)
-            ) / count(*) as double
+            as double) / count(*) as double
         ) as nps_score
     from features
     group by channel, coalesce(customer_segment, 'unknown')
