@@ -10,10 +10,7 @@ final as (
         channel,
         count(*) as response_count,
         avg(satisfaction_score) as avg_satisfaction,
-        100 * cast(
-            count(case when nps_category = 'Promoter' then 1 end)
-            - count(case when nps_category = 'Detractor' then 1 end)
-        as double) / count(*) as nps_score
+        {{ net_promoter_score('nps_category') }} as nps_score
     from features
     group by channel
 )

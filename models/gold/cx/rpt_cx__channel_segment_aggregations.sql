@@ -13,12 +13,7 @@ final as (
         coalesce(customer_segment, 'unknown') as customer_segment,
         count(*) as response_count,
         cast(avg(satisfaction_score) as double) as avg_satisfaction,
-        cast(
-            100 * cast(
-                count(case when nps_category = 'Promoter' then 1 end)
-                - count(case when nps_category = 'Detractor' then 1 end)
-            as double) / count(*) as double
-        ) as nps_score
+        {{ net_promoter_score('nps_category') }} as nps_score
     from features
     group by channel, coalesce(customer_segment, 'unknown')
 )

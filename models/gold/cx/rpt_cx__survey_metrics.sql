@@ -14,12 +14,7 @@ final as (
         survey_type,
         cast(avg(case when is_valid_satisfaction then satisfaction_score end) as double) as avg_satisfaction,
         cast(avg(case when is_valid_nps then nps_score end) as double) as avg_nps,
-        cast(
-            100 * cast(
-                count(case when nps_category = 'Promoter' then 1 end)
-                - count(case when nps_category = 'Detractor' then 1 end)
-            as double) / nullif(count(case when is_valid_nps then 1 end), 0) as double
-        ) as nps_score,
+        {{ net_promoter_score('nps_category') }} as nps_score,
         count(*) as response_count,
         count(distinct customer_id) as unique_customers,
         count(case when nps_category = 'Promoter' then 1 end) as promoters,
