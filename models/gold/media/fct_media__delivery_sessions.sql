@@ -1,11 +1,31 @@
 {#- One row per valid delivery session (positive bitrate) with its asset,
-    device and location attributes; the fact behind the delivery, device and
-    geographic analytics. -#}
+    device and location attributes as they were when the session was loaded;
+    the fact behind the delivery, device and geographic analytics.
+    Incremental: merges only sessions ingested since the newest one it holds,
+    less the lookback window. -#}
+{{
+    config(
+        materialized='incremental',
+        unique_key='delivery_id',
+        incremental_strategy='merge',
+        on_schema_change='append_new_columns',
+    )
+}}
+
 with
 
 delivery as (
     select * from {{ ref('stg_media__delivery') }}
-    where is_valid_bitrate
+    where
+        is_valid_bitrate
+        {% if is_incremental() %}
+            and _ingested_at >= (
+                select
+                    coalesce(max(already_built._ingested_at), timestamp '1900-01-01')
+                    - interval '{{ var("incremental_lookback_hours") }}' hour
+                from {{ this }} as already_built
+            )
+        {% endif %}
 ),
 
 assets as (
@@ -50,7 +70,8 @@ final as (
 
         -- dates
         delivery.event_time,
-        delivery.event_date
+        delivery.event_date,
+        delivery._ingested_at
     from delivery
     left join assets on delivery.asset_id = assets.asset_id
     left join devices on delivery.device_id = devices.device_id
