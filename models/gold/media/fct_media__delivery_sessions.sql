@@ -16,16 +16,7 @@ with
 
 delivery as (
     select * from {{ ref('stg_media__delivery') }}
-    where
-        is_valid_bitrate
-        {% if is_incremental() %}
-            and _ingested_at >= (
-                select
-                    coalesce(max(already_built._ingested_at), timestamp '1900-01-01')
-                    - interval '{{ var("incremental_lookback_hours") }}' hour
-                from {{ this }} as already_built
-            )
-        {% endif %}
+    where is_valid_bitrate and {{ ingested_since_last_build() }}
 ),
 
 assets as (

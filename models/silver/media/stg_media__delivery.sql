@@ -14,14 +14,7 @@ with
 
 source as (
     select * from {{ source('media', 'delivery') }}
-    {% if is_incremental() %}
-        where _ingested_at >= (
-            select
-                coalesce(max(already_built._ingested_at), timestamp '1900-01-01')
-                - interval '{{ var("incremental_lookback_hours") }}' hour
-            from {{ this }} as already_built
-        )
-    {% endif %}
+    where {{ ingested_since_last_build() }}
 ),
 
 latest as (
