@@ -8,7 +8,6 @@ next-day: lands the day after the last one generated, then the same steps.
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -17,11 +16,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
+from ingest.generate import generate_days, generated_state
 from lakehouse import engine
 from lakehouse.settings import REPO_ROOT, Settings
-
-GENERATED_STATE = "_generated.json"
-
 
 class StepFailed(RuntimeError):
     pass
@@ -70,21 +67,9 @@ def engine_running(settings: Settings, keep: bool) -> Iterator[None]:
             engine.stop(settings)
 
 
-def generated_state(settings: Settings) -> dict:
-    path = settings.landing / GENERATED_STATE
-    return json.loads(path.read_text()) if path.exists() else {}
-
-
 def generate(settings: Settings, days: list[int], scale: float, seed: int) -> float:
-    from ingest.generate import generate_day
-
     started = time.monotonic()
-    for day in days:
-        counts = generate_day(settings.landing, day, seed=seed, scale=scale)
-        print(f"day {day}: {len(counts)} landing files, {sum(counts.values())} rows", flush=True)
-    state = generated_state(settings)
-    state.update(seed=seed, scale=scale, days=sorted(set(state.get("days", [])) | set(days)))
-    (settings.landing / GENERATED_STATE).write_text(json.dumps(state, indent=2) + "\n")
+    generate_days(settings.landing, days, seed=seed, scale=scale)
     return time.monotonic() - started
 
 
@@ -129,17 +114,18 @@ def summary(settings: Settings, timings: dict[str, float]) -> None:
 
 def main_job(settings: Settings, days: int, scale: float, seed: int, target: str, keep_engine: bool) -> None:
     timings: dict[str, float] = {}
+    present = generated_state(settings.landing).get("days")
     with engine_running(settings, keep_engine):
-        if not generated_state(settings).get("days"):
+        if not present:
             timings["generate"] = generate(settings, list(range(1, days + 1)), scale, seed)
         else:
-            print(f"landing data present (days {generated_state(settings)['days']}); not regenerating")
+            print(f"landing data present (days {present}); not regenerating")
         timings.update(build(settings, target))
     summary(settings, timings)
 
 
 def next_day(settings: Settings, target: str, keep_engine: bool) -> int:
-    state = generated_state(settings)
+    state = generated_state(settings.landing)
     if not state.get("days"):
         raise StepFailed("no sample data yet: run the main command (`make run`) first")
     day = max(state["days"]) + 1

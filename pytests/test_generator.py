@@ -73,3 +73,11 @@ def test_day_two_changes_dimensions_and_brings_bad_rows(tmp_path):
     assert any(r["order_date"] < "2025-01-16" for r in rows if r["order_id"])  # late records
     emails = [r["email"] for r in day2]
     assert any("@" not in e for e in emails)  # invalid emails
+
+
+def test_generated_days_are_recorded_for_next_day(tmp_path):
+    from ingest.generate import generate_days, generated_state
+
+    generate_days(tmp_path, [1], seed=3, scale=0.02)
+    generate_days(tmp_path, [2], seed=3, scale=0.02)
+    assert generated_state(tmp_path) == {"seed": 3, "scale": 0.02, "days": [1, 2]}

@@ -12,7 +12,6 @@ import hashlib
 import io
 import json
 import random
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Iterable
@@ -86,14 +85,6 @@ def fmt_ts(value: datetime) -> str:
 
 
 # --- bad rows --------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class BadRowPlan:
-    """Share of rows to spoil, and how."""
-
-    share: float = 0.01
-    duplicate_share: float = 0.01
 
 
 def spoil(rows: list[dict[str, Any]], rng: random.Random, spoilers: list, share: float) -> None:
