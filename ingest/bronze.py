@@ -4,6 +4,10 @@ The file log is append-only: a file gets a `started` row before its rows are
 written and a `loaded` (or `duplicate`, `rejected`) row after. A file whose
 last row is `started` was interrupted; its partial rows are deleted before it
 is loaded again, so a crash is recovered by re-running.
+
+Tables are Delta where the engine has it, parquet otherwise (configuration:
+``table_format``); parquet tables take no DELETE, so there the partial rows
+are removed by rewriting the table without them.
 """
 
 from __future__ import annotations
@@ -59,6 +63,7 @@ class Bronze:
         self.spark = spark
         self.config = config
         self.schema = config.bronze_schema
+        self.format = config.table_format
 
     def name(self, table: str) -> str:
         return f"{self.schema}.{table}"
@@ -67,7 +72,7 @@ class Bronze:
         root = location_root(self.schema)
         cols = ", ".join(f"`{c}` {t}" for c, t in columns.items())
         location = f" location '{root}/{table}'" if root else ""
-        self.spark.sql(f"create table if not exists {self.name(table)} ({cols}) using delta{location}")
+        self.spark.sql(f"create table if not exists {self.name(table)} ({cols}) using {self.format}{location}")
 
     def ensure(self, sources: list[Source]) -> None:
         """Create the schema, the control tables and the sources' tables if absent."""
@@ -101,18 +106,26 @@ class Bronze:
         row = {f.name: entry.get(f.name) for f in FILE_LOG_SCHEMA.fields}
         row["logged_at"] = row["logged_at"] or now()
         df = self.spark.createDataFrame([Row(**row)], FILE_LOG_SCHEMA)
-        df.write.format("delta").mode("append").insertInto(self.name(self.config.file_log_table))
+        self.append(self.config.file_log_table, df)
 
     # --- rows ----------------------------------------------------------------
 
     def forget_partial(self, source: Source, file_path: str) -> None:
         """Delete rows an interrupted load of `file_path` left behind."""
         quoted = file_path.replace("'", "''")
-        self.spark.sql(f"delete from {self.name(source.table)} where _source_file = '{quoted}'")
-        self.spark.sql(
-            f"delete from {self.name(self.config.quarantine_table)} "
-            f"where source_name = '{source.name}' and _source_file = '{quoted}'"
-        )
+        self._delete(source.table, f"_source_file = '{quoted}'")
+        self._delete(self.config.quarantine_table, f"source_name = '{source.name}' and _source_file = '{quoted}'")
+
+    def _delete(self, table: str, condition: str) -> None:
+        if self.format == "delta":
+            self.spark.sql(f"delete from {self.name(table)} where {condition}")
+            return
+        # A table cannot be overwritten from itself: keep the survivors aside.
+        kept = self.name(f"{table}__kept")
+        self.spark.sql(f"drop table if exists {kept}")
+        self.spark.sql(f"create table {kept} using parquet as select * from {self.name(table)} where not ({condition})")
+        self.spark.sql(f"insert overwrite table {self.name(table)} select * from {kept}")
+        self.spark.sql(f"drop table {kept}")
 
     def append(self, table: str, df: DataFrame) -> None:
-        df.write.format("delta").mode("append").insertInto(self.name(table))
+        df.write.mode("append").insertInto(self.name(table))

@@ -5,6 +5,7 @@ both are validated here, once, before any of them reaches Spark."""
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +14,7 @@ import yaml
 
 CONFIG_FILE = Path(__file__).with_name("sources.yml")
 FORMATS = ("csv", "json", "parquet")
+TABLE_FORMATS = ("delta", "parquet")
 IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]{0,127}$")
 TYPE = re.compile(r"^(string|int|bigint|double|boolean|date|timestamp|decimal\(\d{1,2},\d{1,2}\))$")
 
@@ -43,6 +45,8 @@ class IngestConfig:
     file_log_table: str
     quarantine_table: str
     sources: dict[str, Source]
+    # Bronze table format: delta, or parquet on a cluster without Delta jars.
+    table_format: str = "delta"
 
     def select(self, names: list[str] | None = None, domains: list[str] | None = None) -> list[Source]:
         """Sources by name and/or domain; an unknown name is an error, not a no-op."""
@@ -107,12 +111,21 @@ def with_bronze_schema(config: IngestConfig, schema: str) -> IngestConfig:
     return dataclasses.replace(config, bronze_schema=_identifier(schema, "--bronze-schema"))
 
 
+def _table_format(raw: dict) -> str:
+    """sources.yml's table_format; LAKE_TABLE_FORMAT (set per engine) wins."""
+    value = os.environ.get("LAKE_TABLE_FORMAT") or raw.get("table_format", "delta")
+    if value not in TABLE_FORMATS:
+        raise ConfigError(f"table format {value!r} is not one of {', '.join(TABLE_FORMATS)}")
+    return value
+
+
 def load(path: Path = CONFIG_FILE) -> IngestConfig:
     raw = yaml.safe_load(Path(path).read_text()) or {}
     sources = raw.get("sources") or {}
     if not sources:
         raise ConfigError(f"{path}: no sources defined")
     return IngestConfig(
+        table_format=_table_format(raw),
         bronze_schema=_identifier(raw.get("bronze_schema", "bronze"), "bronze_schema"),
         file_log_table=_identifier(raw.get("file_log_table", "ingest_file_log"), "file_log_table"),
         quarantine_table=_identifier(raw.get("quarantine_table", "ingest_quarantine"), "quarantine_table"),

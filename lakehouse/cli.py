@@ -53,6 +53,9 @@ def _dbt(args: argparse.Namespace) -> int:
 
 def _gc(args: argparse.Namespace) -> int:
     conf = settings.load()
+    if conf.engine != "sail":
+        print("gc: only the local engine (Sail) leaves old table generations; nothing to do")
+        return 0
     if not engine.is_running(conf):
         raise engine.EngineError("the engine is not running; `python -m lakehouse up` first")
     pipeline.collect_garbage(conf)
@@ -62,7 +65,7 @@ def _gc(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m lakehouse", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("up", help="start the metastore and the Sail server").set_defaults(func=_up)
+    sub.add_parser("up", help="start the engine: metastore + Sail, or + Spark cluster (LAKE_ENGINE=spark)").set_defaults(func=_up)
     sub.add_parser("down", help="stop them").set_defaults(func=_down)
     sub.add_parser("status", help="report them (exit 3 when not running)").set_defaults(func=_status)
     for name, func, text in (
@@ -70,7 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
         ("next-day", _next_day, "land the next day of sample data and rebuild"),
     ):
         cmd = sub.add_parser(name, help=text)
-        cmd.add_argument("--target", default=os.environ.get("DBT_TARGET", "local"))
+        cmd.add_argument("--target", default=os.environ.get("DBT_TARGET"), help="dbt target (default: the engine's)")
         cmd.add_argument("--keep-engine", action="store_true", help="leave the engine running afterwards")
         if name == "run":
             cmd.add_argument("--days", type=int, default=1, help="days of sample data to generate (default 1)")

@@ -1,9 +1,12 @@
-"""Start, stop and report the local engine: a Hive Metastore and a Sail server.
+"""Start, stop and report a lake's engine: a Hive Metastore plus either Sail
+or an Apache Spark standalone cluster.
 
 The metastore runs from the jars that pyspark already ships, on embedded Derby,
 so table metadata survives restarts. Sail is the Spark Connect server that dbt
 and the ingest job talk to; it is attached to the metastore at start-up,
 because Sail reads its catalog list only from the environment it starts with.
+The Spark engine is a master, one worker and a Spark Connect server (the
+driver), all from pyspark's own distribution, on loopback.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ class Service:
     port: int
     pid_file: Path
     log_file: Path
+    port_variable: str = ""
 
     def pid(self) -> int | None:
         """The pid from the pid file, if that process is still alive."""
@@ -74,12 +78,21 @@ def port_open(port: int, host: str = "127.0.0.1") -> bool:
         return sock.connect_ex((host, port)) == 0
 
 
-def services(settings: Settings) -> tuple[Service, Service]:
-    """The metastore and the Sail server of one lake, in start order."""
+def services(settings: Settings) -> tuple[Service, ...]:
+    """The services of one lake's engine, in start order."""
     run, logs = settings.run_dir, settings.logs
+
+    def service(name: str, port: int, variable: str) -> Service:
+        return Service(name, port, run / f"{name}.pid", logs / f"{name}.log", variable)
+
+    metastore = service("metastore", settings.hms_port, "LAKE_HMS_PORT")
+    if settings.engine == "sail":
+        return (metastore, service("sail", settings.sail_port, "LAKE_SAIL_PORT"))
     return (
-        Service("metastore", settings.hms_port, run / "metastore.pid", logs / "metastore.log"),
-        Service("sail", settings.sail_port, run / "sail.pid", logs / "sail.log"),
+        metastore,
+        service("spark-master", settings.spark_master_port, "LAKE_SPARK_MASTER_PORT"),
+        service("spark-worker", settings.spark_master_port + 1, "LAKE_SPARK_MASTER_PORT (+1)"),
+        service("spark-connect", settings.spark_connect_port, "LAKE_SPARK_CONNECT_PORT"),
     )
 
 
@@ -106,11 +119,16 @@ def java_binary() -> str:
     return candidate
 
 
-def pyspark_jars() -> Path:
+def spark_home() -> Path:
+    """pyspark's own distribution: bin/, jars/ (Spark, Hive, Spark Connect)."""
     spec = importlib.util.find_spec("pyspark")
     if spec is None or not spec.submodule_search_locations:
         raise EngineError("pyspark is not installed in this Python; run `make setup`.")
-    jars = Path(list(spec.submodule_search_locations)[0]) / "jars"
+    return Path(list(spec.submodule_search_locations)[0])
+
+
+def pyspark_jars() -> Path:
+    jars = spark_home() / "jars"
     if not any(jars.glob("hive-metastore-*.jar")):
         raise EngineError(f"{jars} has no hive-metastore jar; reinstall pyspark (`make setup`).")
     return jars
@@ -165,6 +183,86 @@ def _sail_command(settings: Settings) -> tuple[list[str], dict[str, str]]:
     return cmd, env
 
 
+def has_delta_jars() -> bool:
+    """Whether the Spark cluster could write Delta (a team adds the jars itself)."""
+    return any(pyspark_jars().glob("delta-spark*.jar"))
+
+
+def _spark_class(main_class: str, *args: str) -> list[str]:
+    # spark-class adds the JVM options Spark needs on Java 17 (--add-opens ...)
+    # and execs java, so the pid we record is the JVM's.
+    return [str(spark_home() / "bin" / "spark-class"), main_class, *args]
+
+
+def _spark_master_command(settings: Settings) -> list[str]:
+    return _spark_class(
+        "org.apache.spark.deploy.master.Master",
+        "--host", "127.0.0.1", "--port", str(settings.spark_master_port), "--webui-port", "0",
+    )  # fmt: skip
+
+
+def _spark_worker_command(settings: Settings) -> list[str]:
+    # Two cores and a few GiB: the machine's size. Executors are child
+    # processes of the worker, so stopping its process group stops them too.
+    return _spark_class(
+        "org.apache.spark.deploy.worker.Worker",
+        "--host", "127.0.0.1", "--port", str(settings.spark_master_port + 1), "--webui-port", "0",
+        "--cores", str(os.cpu_count() or 2), "--memory", "4g",
+        "--work-dir", str(settings.lake_root / "spark" / "work"),
+        f"spark://127.0.0.1:{settings.spark_master_port}",
+    )  # fmt: skip
+
+
+SPARK_CONNECT_CONF = {
+    "spark.ui.enabled": "false",
+    "spark.driver.host": "127.0.0.1",
+    "spark.driver.bindAddress": "127.0.0.1",
+    "spark.executor.memory": "3g",
+    "spark.sql.catalogImplementation": "hive",
+    # Sample-sized data: a few shuffle partitions, not the default 200.
+    "spark.sql.shuffle.partitions": "4",
+    "spark.connect.grpc.binding.address": "127.0.0.1",
+}
+
+
+def _spark_connect_command(settings: Settings) -> list[str]:
+    conf = {
+        **SPARK_CONNECT_CONF,
+        "spark.app.name": f"lakehouse-{settings.lake_root.name}",
+        "spark.connect.grpc.binding.port": str(settings.spark_connect_port),
+        "spark.hadoop.hive.metastore.uris": f"thrift://127.0.0.1:{settings.hms_port}",
+        "spark.sql.warehouse.dir": settings.warehouse.as_uri(),
+    }
+    args = [arg for key, value in conf.items() for arg in ("--conf", f"{key}={value}")]
+    return _spark_class(
+        "org.apache.spark.deploy.SparkSubmit",
+        "--master", f"spark://127.0.0.1:{settings.spark_master_port}",
+        "--class", "org.apache.spark.sql.connect.service.SparkConnectServer",
+        *args, "spark-internal",
+    )  # fmt: skip
+
+
+def _commands(settings: Settings) -> dict[str, tuple[list[str], dict[str, str]]]:
+    """How to start each service of this lake's engine, with extra environment."""
+    commands = {"metastore": (_metastore_command(settings), {})}
+    if settings.engine == "sail":
+        commands["sail"] = _sail_command(settings)
+        return commands
+    # The worker builds executor commands from SPARK_HOME/jars; without the
+    # Scala version it looks for a source build and fails.
+    env = {
+        "SPARK_HOME": str(spark_home()),
+        "SPARK_SCALA_VERSION": "2.13",
+        "SPARK_LOCAL_DIRS": str(settings.lake_root / "spark" / "tmp"),
+        "SPARK_LOG_DIR": str(settings.logs),
+    }
+    daemon = {**env, "SPARK_DAEMON_MEMORY": "256m"}
+    commands["spark-master"] = (_spark_master_command(settings), daemon)
+    commands["spark-worker"] = (_spark_worker_command(settings), daemon)
+    commands["spark-connect"] = (_spark_connect_command(settings), {**env, "SPARK_DRIVER_MEMORY": "1g"})
+    return commands
+
+
 # --- lifecycle -----------------------------------------------------------
 
 
@@ -175,7 +273,7 @@ def _spawn(service: Service, cmd: list[str], extra_env: dict[str, str], cwd: Pat
         raise EngineError(
             f"Port {service.port} is already in use by another process, so the {service.name} "
             f"cannot start. Stop that process, or choose another port with "
-            f"{'LAKE_HMS_PORT' if service.name == 'metastore' else 'LAKE_SAIL_PORT'}=<port>."
+            f"{service.port_variable}=<port>."
         )
     service.log_file.parent.mkdir(parents=True, exist_ok=True)
     service.pid_file.parent.mkdir(parents=True, exist_ok=True)
@@ -233,16 +331,22 @@ def _terminate(service: Service) -> bool:
 
 
 def start(settings: Settings) -> None:
-    """Start whatever of the metastore and Sail is not running. Idempotent."""
-    metastore, sail = services(settings)
+    """Start whatever of this lake's services is not running. Idempotent."""
     settings.warehouse.mkdir(parents=True, exist_ok=True)
-    _spawn(metastore, _metastore_command(settings), {}, settings.metastore)
-    cmd, env = _sail_command(settings)
-    _spawn(sail, cmd, env, settings.lake_root)
+    commands = _commands(settings) if not is_running(settings) else {}
+    try:
+        for service in services(settings):
+            if service.name in commands:
+                cmd, env = commands[service.name]
+                cwd = settings.metastore if service.name == "metastore" else settings.lake_root
+                _spawn(service, cmd, env, cwd)
+    except EngineError:
+        stop(settings)  # leave nothing half-started behind
+        raise
 
 
 def stop(settings: Settings) -> list[str]:
-    """Stop Sail, then the metastore; returns the names of those that were running."""
+    """Stop the services in reverse start order; returns those that were running."""
     stopped = []
     for service in reversed(services(settings)):
         if _terminate(service):

@@ -26,8 +26,10 @@ class StepFailed(RuntimeError):
 
 def child_env(settings: Settings, target: str | None = None) -> dict[str, str]:
     env = {**os.environ, **settings.env(), "DBT_PROFILES_DIR": str(REPO_ROOT)}
-    if target:
-        env["DBT_TARGET"] = target
+    env["DBT_TARGET"] = target or env.get("DBT_TARGET") or settings.default_target
+    # dbt-spark's session asks for Hive support, which a Spark Connect server
+    # already has and cannot change: one harmless warning per connection.
+    env.setdefault("PYTHONWARNINGS", "ignore::UserWarning:pyspark.sql.connect.conf")
     return env
 
 
@@ -73,7 +75,7 @@ def generate(settings: Settings, days: list[int], scale: float, seed: int) -> fl
     return time.monotonic() - started
 
 
-def build(settings: Settings, target: str) -> dict[str, float]:
+def build(settings: Settings, target: str | None) -> dict[str, float]:
     """Ingest new landing files, then build and document the dbt project."""
     env = child_env(settings, target)
     timings = {
@@ -82,7 +84,8 @@ def build(settings: Settings, target: str) -> dict[str, float]:
         "dbt build": run_step("dbt build", [bin_path("dbt"), "build"], env),
         "dbt docs": run_step("dbt docs generate", [bin_path("dbt"), "docs", "generate"], env),
     }
-    timings["gc"] = collect_garbage(settings)
+    if settings.engine == "sail":
+        timings["gc"] = collect_garbage(settings)
     return timings
 
 
@@ -108,11 +111,13 @@ def summary(settings: Settings, timings: dict[str, float]) -> None:
     print("\nDone in {:.1f} s ({}).".format(total, ", ".join(f"{k} {v:.1f} s" for k, v in timings.items())))
     print(f"  lake root : {settings.lake_root}")
     print(f"  landing   : {settings.landing}")
-    print(f"  tables    : {settings.warehouse}  (Delta; metastore in {settings.metastore})")
+    print(f"  tables    : {settings.warehouse}  ({settings.table_format} on {settings.engine}; metastore in {settings.metastore})")
     print(f"  docs      : {REPO_ROOT / 'target' / 'index.html'}  (serve with `make docs-serve`)")
 
 
-def main_job(settings: Settings, days: int, scale: float, seed: int, target: str, keep_engine: bool) -> None:
+def main_job(
+    settings: Settings, days: int, scale: float, seed: int, target: str | None, keep_engine: bool
+) -> None:
     timings: dict[str, float] = {}
     present = generated_state(settings.landing).get("days")
     with engine_running(settings, keep_engine):
@@ -124,7 +129,7 @@ def main_job(settings: Settings, days: int, scale: float, seed: int, target: str
     summary(settings, timings)
 
 
-def next_day(settings: Settings, target: str, keep_engine: bool) -> int:
+def next_day(settings: Settings, target: str | None, keep_engine: bool) -> int:
     state = generated_state(settings.landing)
     if not state.get("days"):
         raise StepFailed("no sample data yet: run the main command (`make run`) first")

@@ -1,8 +1,10 @@
-"""Where local state lives and which ports the local engine uses.
+"""Where local state lives, which engine runs it and on which ports.
 
 Everything a local or CI run writes goes under one lake root, chosen by
-``LAKE_ROOT`` (default: ``.lake`` in the repository). Ports are chosen by
-``LAKE_HMS_PORT`` and ``LAKE_SAIL_PORT`` so that two lakes can run side by side.
+``LAKE_ROOT``. ``LAKE_ENGINE`` picks the engine: ``sail`` (default; lake root
+``.lake``) or ``spark``, an Apache Spark standalone cluster from pyspark's own
+distribution (lake root ``.lake-spark``). Ports come from ``LAKE_*_PORT`` so
+that two lakes can run side by side.
 """
 
 from __future__ import annotations
@@ -15,6 +17,10 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 
 DEFAULT_HMS_PORT = 9083
 DEFAULT_SAIL_PORT = 50051
+DEFAULT_SPARK_MASTER_PORT = 7077
+DEFAULT_SPARK_CONNECT_PORT = 15002
+ENGINES = ("sail", "spark")
+TABLE_FORMATS = ("delta", "parquet")
 
 
 @dataclass(frozen=True)
@@ -24,6 +30,11 @@ class Settings:
     lake_root: Path
     hms_port: int
     sail_port: int
+    engine: str = "sail"
+    spark_master_port: int = DEFAULT_SPARK_MASTER_PORT
+    spark_connect_port: int = DEFAULT_SPARK_CONNECT_PORT
+    # Delta on Sail; on Spark, parquet unless Delta jars are on its classpath.
+    table_format: str = "delta"
 
     @property
     def warehouse(self) -> Path:
@@ -50,15 +61,28 @@ class Settings:
         return self.lake_root / "run"
 
     @property
+    def connect_port(self) -> int:
+        """The Spark Connect port that dbt and the ingest job talk to."""
+        return self.sail_port if self.engine == "sail" else self.spark_connect_port
+
+    @property
     def spark_remote(self) -> str:
-        return f"sc://127.0.0.1:{self.sail_port}"
+        return f"sc://127.0.0.1:{self.connect_port}"
+
+    @property
+    def default_target(self) -> str:
+        return "local" if self.engine == "sail" else "spark"
 
     def env(self) -> dict[str, str]:
         """Variables that dbt, the ingest job and the engine read."""
         return {
             "LAKE_ROOT": str(self.lake_root),
+            "LAKE_ENGINE": self.engine,
+            "LAKE_TABLE_FORMAT": self.table_format,
             "LAKE_HMS_PORT": str(self.hms_port),
             "LAKE_SAIL_PORT": str(self.sail_port),
+            "LAKE_SPARK_MASTER_PORT": str(self.spark_master_port),
+            "LAKE_SPARK_CONNECT_PORT": str(self.spark_connect_port),
             "SPARK_REMOTE": self.spark_remote,
         }
 
@@ -74,11 +98,24 @@ def _port(name: str, default: int) -> int:
     return port
 
 
+def _choice(name: str, default: str, allowed: tuple[str, ...]) -> str:
+    value = os.environ.get(name) or default
+    if value not in allowed:
+        raise SystemExit(f"{name}={value!r} is not one of {', '.join(allowed)}")
+    return value
+
+
 def load() -> Settings:
     """Settings from the environment, with the repository's defaults."""
-    root = Path(os.environ.get("LAKE_ROOT") or REPO_ROOT / ".lake").expanduser().resolve()
+    engine = _choice("LAKE_ENGINE", "sail", ENGINES)
+    default_root = REPO_ROOT / (".lake" if engine == "sail" else ".lake-spark")
+    root = Path(os.environ.get("LAKE_ROOT") or default_root).expanduser().resolve()
     return Settings(
         lake_root=root,
         hms_port=_port("LAKE_HMS_PORT", DEFAULT_HMS_PORT),
         sail_port=_port("LAKE_SAIL_PORT", DEFAULT_SAIL_PORT),
+        engine=engine,
+        spark_master_port=_port("LAKE_SPARK_MASTER_PORT", DEFAULT_SPARK_MASTER_PORT),
+        spark_connect_port=_port("LAKE_SPARK_CONNECT_PORT", DEFAULT_SPARK_CONNECT_PORT),
+        table_format=_choice("LAKE_TABLE_FORMAT", "delta" if engine == "sail" else "parquet", TABLE_FORMATS),
     )

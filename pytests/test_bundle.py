@@ -51,7 +51,7 @@ def test_targets_and_files_exist():
                 project = (path.parent / task["dbt_task"]["project_directory"]).resolve()
                 assert (project / "dbt_project.yml").is_file()
                 assert (path.parent / task["dbt_task"]["profiles_directory"]).resolve().joinpath("profiles.yml").is_file()
-                assert all("--target ${bundle.target}" in c for c in task["dbt_task"]["commands"])
+                assert all("--target databricks_${bundle.target}" in c for c in task["dbt_task"]["commands"])
         keys = {t["task_key"] for t in job["tasks"]}
         for task in job["tasks"]:
             assert {d["task_key"] for d in task.get("depends_on", [])} <= keys

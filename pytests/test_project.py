@@ -17,7 +17,9 @@ def test_sql_lints_clean():
     assert result.returncode == 0, result.stdout[-4000:]
 
 
-@pytest.mark.parametrize("target", ["local", "ci", "dev", "prod"])
+@pytest.mark.parametrize(
+    "target", ["local", "ci", "prod", "spark", "databricks_dev", "databricks_qa", "databricks_uat", "databricks_prod"]
+)
 def test_every_target_parses_offline(target, tmp_path):
     result = run(
         [str(BIN / "dbt"), "parse", "--target", target, "--profiles-dir", str(REPO),

@@ -5,7 +5,7 @@
     less the lookback window. -#}
 {{
     config(
-        materialized='incremental',
+        materialized=incremental_where_supported(),
         unique_key='delivery_id',
         incremental_strategy='merge',
         on_schema_change='append_new_columns',

@@ -4,7 +4,7 @@
     interaction_id over newly ingested bronze rows less the lookback window. -#}
 {{
     config(
-        materialized='incremental',
+        materialized=incremental_where_supported(),
         unique_key='interaction_id',
         incremental_strategy='merge',
         on_schema_change='append_new_columns',

@@ -5,7 +5,7 @@
     merge on response_id. -#}
 {{
     config(
-        materialized='incremental',
+        materialized=incremental_where_supported(),
         unique_key='response_id',
         incremental_strategy='merge',
         on_schema_change='append_new_columns',

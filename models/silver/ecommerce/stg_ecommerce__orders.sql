@@ -3,7 +3,7 @@
     late files, and merges them on order_id (the latest delivery wins). -#}
 {{
     config(
-        materialized='incremental',
+        materialized=incremental_where_supported(),
         unique_key='order_id',
         incremental_strategy='merge',
         on_schema_change='append_new_columns',

@@ -3,7 +3,7 @@
     Incremental merge on delivery_id. -#}
 {{
     config(
-        materialized='incremental',
+        materialized=incremental_where_supported(),
         unique_key='delivery_id',
         incremental_strategy='merge',
         on_schema_change='append_new_columns',

@@ -3,7 +3,7 @@
     ingested since the newest one already built, less the lookback window. -#}
 {{
     config(
-        materialized='incremental',
+        materialized=incremental_where_supported(),
         unique_key='transaction_id',
         incremental_strategy='merge',
         on_schema_change='append_new_columns',
