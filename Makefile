@@ -4,9 +4,12 @@ SHELL := /bin/bash
 VENV ?= .venv
 PY := $(VENV)/bin/python
 LAKE := $(PY) -m lakehouse
-export LAKE_ROOT ?= $(CURDIR)/.lake
+# LAKE_ENGINE=sail (default, lake .lake/) or spark (Apache Spark cluster, lake
+# .lake-spark/); LAKE_ROOT overrides the lake folder.
+DOCS_PORT ?= 8080
+CI_SCHEMA ?= ci
 
-.PHONY: help setup run next-day test up down status dbt docs-serve gc lint fix clean
+.PHONY: help setup run next-day test up down status dbt docs docs-serve prod-state slim-ci ci-teardown gc lint fix clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -20,7 +23,8 @@ run: setup  ## main job: sample data -> bronze -> silver/snapshots/gold + tests 
 next-day: setup  ## land the next day of sample data and rebuild (snapshots record changes)
 	$(LAKE) next-day $(RUN_ARGS)
 
-test: setup  ## the whole test suite (starts and stops its own engine on free ports)
+test: setup  ## the whole test suite (starts and stops its own engines on free ports)
+	@bash scripts/bootstrap.sh --browser
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 up: setup  ## start the local engine (Hive Metastore + Sail) and leave it running
@@ -35,8 +39,20 @@ status:  ## is the local engine running?
 dbt: setup  ## run dbt against the lake: make dbt ARGS="build -s stg_ecommerce__orders+"
 	$(LAKE) dbt --keep-engine -- $(ARGS)
 
-docs-serve: setup  ## serve the generated docs site on http://127.0.0.1:8080
-	$(VENV)/bin/dbt docs serve --port 8080 --host 127.0.0.1 --no-browser --profiles-dir .
+docs: setup  ## generate the docs site and serve it on http://127.0.0.1:8080 (DOCS_PORT)
+	$(LAKE) docs --port $(DOCS_PORT)
+
+docs-serve: setup  ## serve the docs site generated last (by make run or make docs)
+	$(LAKE) docs --no-generate --port $(DOCS_PORT)
+
+prod-state: setup  ## build the prod target (prod_* schemas) and keep its manifest for slim CI
+	$(LAKE) prod-state
+
+slim-ci: setup  ## build only state:modified+ into $(CI_SCHEMA)_* schemas, defer the rest to prod, tear down
+	$(LAKE) slim-ci --ci-schema $(CI_SCHEMA) $(SLIM_CI_ARGS)
+
+ci-teardown: setup  ## drop the $(CI_SCHEMA)_* schemas (after slim-ci SLIM_CI_ARGS=--keep)
+	$(LAKE) ci-teardown --ci-schema $(CI_SCHEMA)
 
 gc: setup  ## delete table generations no table uses any more (engine must be up)
 	$(LAKE) gc
@@ -47,6 +63,7 @@ lint: setup  ## sqlfluff over models, snapshots, analyses and singular tests
 fix: setup  ## let sqlfluff fix what it can
 	$(VENV)/bin/sqlfluff fix .
 
-clean:  ## stop the engine and delete the lake (all local data) and dbt's target/
-	-@$(LAKE) down 2>/dev/null
-	rm -rf "$(LAKE_ROOT)" target logs
+clean:  ## stop the engines and delete the lakes (all local data) and dbt's target/
+	-@LAKE_ENGINE=sail $(LAKE) down 2>/dev/null
+	-@LAKE_ENGINE=spark $(LAKE) down 2>/dev/null
+	rm -rf $(if $(LAKE_ROOT),"$(LAKE_ROOT)",.lake .lake-spark) target logs

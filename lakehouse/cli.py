@@ -6,7 +6,9 @@ import argparse
 import os
 import sys
 
-from lakehouse import engine, pipeline, settings
+from pathlib import Path
+
+from lakehouse import engine, pipeline, settings, slim_ci
 
 
 def _up(args: argparse.Namespace) -> int:
@@ -62,6 +64,60 @@ def _gc(args: argparse.Namespace) -> int:
     return 0
 
 
+def _docs(args: argparse.Namespace) -> int:
+    conf = settings.load()
+    if not args.no_generate:
+        with pipeline.engine_running(conf, keep=args.keep_engine):
+            code = pipeline.dbt(conf, ["docs", "generate"])
+        if code != 0:
+            return code
+    print(f"docs site: http://127.0.0.1:{args.port}/  (Ctrl-C stops it)", flush=True)
+    serve = ["docs", "serve", "--host", "127.0.0.1", "--port", str(args.port), "--no-browser"]
+    try:
+        return pipeline.dbt(conf, serve)
+    except KeyboardInterrupt:
+        return 0
+
+
+def _prod_state(args: argparse.Namespace) -> int:
+    conf = settings.load()
+    with pipeline.engine_running(conf, keep=args.keep_engine):
+        slim_ci.build_prod_state(conf, args.state or slim_ci.default_state_dir(conf))
+    return 0
+
+
+def _slim_ci(args: argparse.Namespace) -> int:
+    conf = settings.load()
+    target_path = args.target_path or conf.lake_root / "state" / args.ci_schema
+    with pipeline.engine_running(conf, keep=args.keep_engine):
+        slim_ci.slim_ci(conf, args.state or slim_ci.default_state_dir(conf), args.ci_schema, target_path, args.keep)
+    return 0
+
+
+def _ci_teardown(args: argparse.Namespace) -> int:
+    conf = settings.load()
+    with pipeline.engine_running(conf, keep=args.keep_engine):
+        slim_ci.teardown(conf, args.ci_schema)
+    return 0
+
+
+def _add_slim_ci_commands(sub) -> None:
+    prod = sub.add_parser("prod-state", help="build the prod target and keep its manifest as the state slim CI defers to")
+    prod.add_argument("--state", type=Path, help="state folder (default: <lake>/state/prod)")
+    prod.set_defaults(func=_prod_state)
+    slim = sub.add_parser("slim-ci", help="build state:modified+ into CI schemas, deferring to the prod state")
+    slim.add_argument("--state", type=Path, help="prod state folder (default: <lake>/state/prod)")
+    slim.add_argument("--target-path", type=Path, help="dbt artifacts of the CI build (default: <lake>/state/<ci schema>)")
+    slim.add_argument("--keep", action="store_true", help="keep the CI schemas (tear down later with ci-teardown)")
+    slim.set_defaults(func=_slim_ci)
+    down = sub.add_parser("ci-teardown", help="drop the CI schemas of --ci-schema and their files")
+    down.set_defaults(func=_ci_teardown)
+    for cmd in (prod, slim, down):
+        cmd.add_argument("--keep-engine", action="store_true")
+    for cmd in (slim, down):
+        cmd.add_argument("--ci-schema", default=os.environ.get("DBT_CI_SCHEMA", "ci"), help="schema prefix (default ci)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m lakehouse", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -86,6 +142,12 @@ def build_parser() -> argparse.ArgumentParser:
     run_dbt.add_argument("dbt_args", nargs=argparse.REMAINDER)
     run_dbt.set_defaults(func=_dbt)
     sub.add_parser("gc", help="delete table generations no table uses").set_defaults(func=_gc)
+    docs = sub.add_parser("docs", help="generate the dbt docs site and serve it on localhost")
+    docs.add_argument("--port", type=int, default=int(os.environ.get("DOCS_PORT", "8080")))
+    docs.add_argument("--no-generate", action="store_true", help="serve what was generated last")
+    docs.add_argument("--keep-engine", action="store_true")
+    docs.set_defaults(func=_docs)
+    _add_slim_ci_commands(sub)
     return parser
 
 

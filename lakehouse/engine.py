@@ -183,11 +183,6 @@ def _sail_command(settings: Settings) -> tuple[list[str], dict[str, str]]:
     return cmd, env
 
 
-def has_delta_jars() -> bool:
-    """Whether the Spark cluster could write Delta (a team adds the jars itself)."""
-    return any(pyspark_jars().glob("delta-spark*.jar"))
-
-
 def _spark_class(main_class: str, *args: str) -> list[str]:
     # spark-class adds the JVM options Spark needs on Java 17 (--add-opens ...)
     # and execs java, so the pid we record is the JVM's.
@@ -233,6 +228,9 @@ def _spark_connect_command(settings: Settings) -> list[str]:
         "spark.hadoop.hive.metastore.uris": f"thrift://127.0.0.1:{settings.hms_port}",
         "spark.sql.warehouse.dir": settings.warehouse.as_uri(),
     }
+    if settings.table_format == "delta":  # Delta jars were added to pyspark's jars/
+        conf["spark.sql.extensions"] = "io.delta.sql.DeltaSparkSessionExtension"
+        conf["spark.sql.catalog.spark_catalog"] = "org.apache.spark.sql.delta.catalog.DeltaCatalog"
     args = [arg for key, value in conf.items() for arg in ("--conf", f"{key}={value}")]
     return _spark_class(
         "org.apache.spark.deploy.SparkSubmit",
@@ -253,6 +251,7 @@ def _commands(settings: Settings) -> dict[str, tuple[list[str], dict[str, str]]]
     env = {
         "SPARK_HOME": str(spark_home()),
         "SPARK_SCALA_VERSION": "2.13",
+        "SPARK_LOCAL_IP": "127.0.0.1",
         "SPARK_LOCAL_DIRS": str(settings.lake_root / "spark" / "tmp"),
         "SPARK_LOG_DIR": str(settings.logs),
     }
@@ -278,11 +277,13 @@ def _spawn(service: Service, cmd: list[str], extra_env: dict[str, str], cwd: Pat
     service.log_file.parent.mkdir(parents=True, exist_ok=True)
     service.pid_file.parent.mkdir(parents=True, exist_ok=True)
     cwd.mkdir(parents=True, exist_ok=True)
+    # A client's SPARK_REMOTE would make spark-submit refuse to start a server.
+    env = {k: v for k, v in os.environ.items() if k != "SPARK_REMOTE"}
     with open(service.log_file, "ab") as log:
         proc = subprocess.Popen(
             cmd,
             cwd=cwd,
-            env={**os.environ, **extra_env},
+            env={**env, **extra_env},
             stdout=log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,

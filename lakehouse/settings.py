@@ -9,6 +9,7 @@ that two lakes can run side by side.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -105,6 +106,14 @@ def _choice(name: str, default: str, allowed: tuple[str, ...]) -> str:
     return value
 
 
+def delta_jars_present() -> bool:
+    """Whether pyspark's jars/ has Delta (a team with Maven access adds it)."""
+    spec = importlib.util.find_spec("pyspark")
+    if spec is None or not spec.submodule_search_locations:
+        return False
+    return any((Path(list(spec.submodule_search_locations)[0]) / "jars").glob("delta-spark*.jar"))
+
+
 def load() -> Settings:
     """Settings from the environment, with the repository's defaults."""
     engine = _choice("LAKE_ENGINE", "sail", ENGINES)
@@ -117,5 +126,7 @@ def load() -> Settings:
         engine=engine,
         spark_master_port=_port("LAKE_SPARK_MASTER_PORT", DEFAULT_SPARK_MASTER_PORT),
         spark_connect_port=_port("LAKE_SPARK_CONNECT_PORT", DEFAULT_SPARK_CONNECT_PORT),
-        table_format=_choice("LAKE_TABLE_FORMAT", "delta" if engine == "sail" else "parquet", TABLE_FORMATS),
+        table_format=_choice(
+            "LAKE_TABLE_FORMAT", "delta" if engine == "sail" or delta_jars_present() else "parquet", TABLE_FORMATS
+        ),
     )

@@ -28,3 +28,14 @@ def test_every_target_parses_offline(target, tmp_path):
     )  # fmt: skip
     assert "WARN" not in result.stdout, result.stdout[-3000:]
     assert (tmp_path / "target" / "manifest.json").exists()
+
+
+def test_pre_commit_hooks_pass_offline(tmp_path):
+    """The git hooks run from the venv; sqlfluff is left to the lint test above."""
+    result = run(
+        [str(BIN / "pre-commit"), "run", "--all-files", "--show-diff-on-failure"],
+        env={"PRE_COMMIT_HOME": str(tmp_path / "pre-commit"), "SKIP": "sqlfluff-lint"},
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout[-4000:]
+    assert "check yaml" in result.stdout and "Passed" in result.stdout

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Install what the project needs and is missing: Java (for the Hive Metastore)
-# from Debian when absent, and the Python virtualenv with the pinned packages.
+# Install what the project needs and is missing: Java (for the Hive Metastore
+# and the Spark cluster) from Debian when absent, and the Python virtualenv
+# with the pinned packages. With --browser also Debian's chromium and its
+# driver (the docs-site test opens the site in headless Chromium).
 # Idempotent: a second run with nothing changed takes about a second.
 set -euo pipefail
 
@@ -62,6 +64,17 @@ ensure_venv() {
   echo "$want" > "$STAMP"
 }
 
+ensure_browser() {
+  if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then
+    return
+  fi
+  apt_install chromium chromium-driver
+}
+
+if [ "${1:-}" = "--browser" ]; then
+  ensure_browser
+  exit 0
+fi
 ensure_java
 ensure_python
 ensure_venv

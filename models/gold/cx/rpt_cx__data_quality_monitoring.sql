@@ -19,9 +19,9 @@ silver as (
     select
         'silver' as layer,
         count(*) as record_count,
-        cast(avg(case when customer_id is null then 1.0 else 0.0 end) as double) as null_rate_customer_id,
-        cast(avg(case when satisfaction_score is null then 1.0 else 0.0 end) as double) as null_rate_satisfaction,
-        cast(avg(case when nps_score is null then 1.0 else 0.0 end) as double) as null_rate_nps,
+        cast(avg(case when customer_id is null then 1 else 0 end) as double) as null_rate_customer_id,
+        cast(avg(case when satisfaction_score is null then 1 else 0 end) as double) as null_rate_satisfaction,
+        cast(avg(case when nps_score is null then 1 else 0 end) as double) as null_rate_nps,
         count(case when not is_valid_satisfaction then 1 end) as invalid_satisfaction,
         count(case when not is_valid_nps then 1 end) as invalid_nps,
         max(_ingested_at) as last_loaded_at
@@ -33,8 +33,8 @@ gold as (
         'gold' as layer,
         sum(response_count) as record_count,
         cast(0 as double) as null_rate_customer_id,
-        cast(avg(case when avg_satisfaction is null then 1.0 else 0.0 end) as double) as null_rate_satisfaction,
-        cast(avg(case when avg_nps is null then 1.0 else 0.0 end) as double) as null_rate_nps,
+        cast(avg(case when avg_satisfaction is null then 1 else 0 end) as double) as null_rate_satisfaction,
+        cast(avg(case when avg_nps is null then 1 else 0 end) as double) as null_rate_nps,
         cast(0 as bigint) as invalid_satisfaction,
         cast(0 as bigint) as invalid_nps,
         cast(null as timestamp) as last_loaded_at

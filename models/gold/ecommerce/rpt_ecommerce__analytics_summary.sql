@@ -46,7 +46,7 @@ final as (
         order_kpis.total_revenue,
         cast(order_kpis.total_revenue / nullif(order_kpis.total_orders, 0) as decimal(14, 2)) as avg_order_value,
         order_kpis.total_gross_profit,
-        cast(order_kpis.total_gross_profit / nullif(order_kpis.total_revenue, 0) as double) as profit_margin,
+        cast(order_kpis.total_gross_profit as double) / nullif(order_kpis.total_revenue, 0) as profit_margin,
         order_kpis.products_sold,
         customer_kpis.total_customers,
         customer_kpis.buying_customers,

@@ -62,7 +62,7 @@ final as (
     select
         ranked.*,
         category_matches.performance_category,
-        cast(case when ranked.total_revenue > 0 then ranked.total_gross_profit / ranked.total_revenue end as double)
+        case when ranked.total_revenue > 0 then cast(ranked.total_gross_profit as double) / ranked.total_revenue end
             as profit_margin
     from ranked
     inner join category_matches

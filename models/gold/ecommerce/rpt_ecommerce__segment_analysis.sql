@@ -17,7 +17,7 @@ totals as (
         sum(total_orders) as total_orders,
         sum(total_spent) as total_revenue,
         sum(total_gross_profit) as total_gross_profit,
-        avg(estimated_clv) as avg_estimated_clv
+        cast(avg(estimated_clv) as decimal(14, 2)) as avg_estimated_clv
     from customers
     group by customer_segment
 ),
@@ -32,7 +32,7 @@ final as (
         cast(coalesce(totals.total_gross_profit, 0) as decimal(14, 2)) as total_gross_profit,
         cast(totals.total_revenue / nullif(totals.total_orders, 0) as decimal(14, 2)) as avg_order_value,
         cast(totals.avg_estimated_clv as decimal(14, 2)) as avg_estimated_clv,
-        cast(coalesce(totals.total_revenue, 0) / nullif(sum(totals.total_revenue) over (), 0) as double)
+        cast(coalesce(totals.total_revenue, 0) as double) / nullif(sum(totals.total_revenue) over (), 0)
             as revenue_share
     from segments
     left join totals on segments.segment = totals.customer_segment

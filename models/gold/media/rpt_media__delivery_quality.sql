@@ -13,9 +13,9 @@ final as (
         cdn,
         event_date,
         count(*) as sessions,
-        cast(avg(case when is_error then 1.0 else 0.0 end) as double) as error_rate,
+        cast(avg(case when is_error then 1 else 0 end) as double) as error_rate,
         cast(avg(startup_time_ms) as double) as avg_startup_time_ms,
-        percentile_approx(startup_time_ms, 0.95) as p95_startup_time_ms,
+        percentile(startup_time_ms, 0.95) as p95_startup_time_ms,
         cast(avg(buffering_ms) as double) as avg_buffering_ms,
         cast(avg(rebuffering_ratio) as double) as avg_rebuffering_ratio,
         cast(avg(bitrate_kbps) as double) as avg_bitrate_kbps

@@ -13,10 +13,10 @@ final as (
         os,
         count(*) as sessions,
         count(distinct device_id) as unique_devices,
-        cast(sum(watch_seconds) / 3600.0 as double) as watch_hours,
-        cast(avg(case when is_error then 1.0 else 0.0 end) as double) as error_rate,
+        cast(sum(watch_seconds) as double) / 3600 as watch_hours,
+        cast(avg(case when is_error then 1 else 0 end) as double) as error_rate,
         cast(avg(bitrate_kbps) as double) as avg_bitrate_kbps,
-        cast(avg(case when supports_4k then 1.0 else 0.0 end) as double) as share_4k_capable
+        cast(avg(case when supports_4k then 1 else 0 end) as double) as share_4k_capable
     from sessions
     group by device_type, os
 )

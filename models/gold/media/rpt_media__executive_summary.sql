@@ -16,9 +16,9 @@ delivery_kpis as (
         event_date as kpi_date,
         count(*) as sessions,
         count(distinct asset_id) as assets_streamed,
-        cast(sum(watch_seconds) / 3600.0 as double) as watch_hours,
-        cast(sum(bytes_delivered) / 1e9 as double) as gigabytes_delivered,
-        cast(avg(case when is_error then 1.0 else 0.0 end) as double) as error_rate,
+        cast(sum(watch_seconds) as double) / 3600 as watch_hours,
+        cast(sum(bytes_delivered) as double) / 1e9 as gigabytes_delivered,
+        cast(avg(case when is_error then 1 else 0 end) as double) as error_rate,
         cast(avg(startup_time_ms) as double) as avg_startup_time_ms
     from sessions
     group by event_date

@@ -12,8 +12,8 @@ final as (
         max(region) as region,
         count(*) as sessions,
         count(distinct device_id) as unique_devices,
-        cast(sum(watch_seconds) / 3600.0 as double) as watch_hours,
-        cast(avg(case when is_error then 1.0 else 0.0 end) as double) as error_rate,
+        cast(sum(watch_seconds) as double) / 3600 as watch_hours,
+        cast(avg(case when is_error then 1 else 0 end) as double) as error_rate,
         cast(avg(startup_time_ms) as double) as avg_startup_time_ms
     from sessions
     group by country

@@ -35,7 +35,7 @@ final as (
         case when resolution = 'Resolved' then 'Resolved' else 'Not Resolved' end as resolution_status,
 
         -- measures
-        (unix_timestamp(end_time) - unix_timestamp(start_time)) / 60.0 as interaction_duration,
+        cast(unix_timestamp(end_time) - unix_timestamp(start_time) as double) / 60 as interaction_duration,
         coalesce(end_time >= start_time, false) as is_valid_duration,
 
         -- timestamps

@@ -23,7 +23,7 @@ final as (
 
         -- measures
         duration_seconds,
-        cast(duration_seconds / 60.0 as double) as duration_minutes,
+        cast(duration_seconds as double) / 60 as duration_minutes,
 
         -- dates and timestamps
         release_date,

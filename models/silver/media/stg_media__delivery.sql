@@ -41,7 +41,7 @@ final as (
         buffering_ms,
         bytes_delivered,
         watch_seconds,
-        cast(buffering_ms / nullif(watch_seconds * 1000.0, 0) as double) as rebuffering_ratio,
+        cast(buffering_ms as double) / nullif(watch_seconds * 1000, 0) as rebuffering_ratio,
 
         -- timestamps
         event_time,

@@ -1,0 +1,106 @@
+"""The docs site as an analyst uses it: served by the project's own command,
+opened in Debian's headless Chromium, a gold model opened, its lineage graph
+expanded, and the graph followed back to the bronze source. A screenshot of
+the graph is saved next to the test's lake (docs-lineage.png)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+import pytest
+from conftest import REPO, free_port, run
+
+from lakehouse import engine
+
+MODEL = "model.lakehouse.rpt_retail__product_analytics"
+BRONZE_SOURCE = "source.lakehouse.retail.transactions"
+BROWSER_FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--window-size=1600,1000"]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def docs_site(lake):
+    """`python -m lakehouse docs` (generate, then serve) on a free port."""
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "lakehouse", "docs", "--port", str(port)],
+        cwd=REPO, env=os.environ.copy(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        start_new_session=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 240
+        while not engine.port_open(port):
+            assert server.poll() is None, server.stdout.read()[-3000:]
+            assert time.monotonic() < deadline, "the docs site did not come up"
+            time.sleep(0.5)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        os.killpg(server.pid, 15)
+        server.wait(timeout=30)
+    assert not engine.port_open(port)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    chromium, driver_path = shutil.which("chromium"), shutil.which("chromedriver")
+    assert chromium and driver_path, "chromium / chromedriver missing: `make test` installs them (scripts/bootstrap.sh --browser)"
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for flag in BROWSER_FLAGS:
+        options.add_argument(flag)
+    os.environ["SE_OFFLINE"] = "true"  # never let Selenium look for a driver online
+    driver = webdriver.Chrome(service=Service(executable_path=driver_path), options=options)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def wait_for(predicate, timeout: float = 60, what: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.3)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+GRAPH_NODES = """
+const graph = angular.element(document.body).injector().get('graph');
+return graph.graph.elements.filter(e => e.group === 'nodes' || (e.data && !e.data.source))
+                           .map(e => e.data.unique_id || e.data.id);
+"""
+
+
+def test_a_gold_model_page_shows_its_lineage_back_to_bronze(docs_site, browser, lake):
+    from selenium.webdriver.common.by import By
+
+    browser.get(f"{docs_site}/#!/model/{MODEL}")
+    wait_for(lambda: "rpt_retail__product_analytics" in browser.find_element(By.TAG_NAME, "body").text,
+             what="the model page")  # fmt: skip
+    body = browser.find_element(By.TAG_NAME, "body").text
+    assert "Description" in body and "Columns" in body
+
+    browser.find_element(By.CSS_SELECTOR, '[ng-click="onLauncherClick()"]').click()
+    wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, '[ng-click="showExpanded()"]'), what="the graph panel")
+    wait_for(lambda: browser.find_element(By.CSS_SELECTOR, '[ng-click="showExpanded()"]').is_displayed(),
+             what="the expand button")  # fmt: skip
+    browser.find_element(By.CSS_SELECTOR, '[ng-click="showExpanded()"]').click()
+    nodes = wait_for(lambda: set(browser.execute_script(GRAPH_NODES)) >= {MODEL, BRONZE_SOURCE} and
+                     set(browser.execute_script(GRAPH_NODES)), what="the full lineage graph")  # fmt: skip
+    # upstream: the silver model between them; downstream: the exposure
+    assert "model.lakehouse.stg_retail__transactions" in nodes
+    assert not any(n.startswith("model.lakehouse.rpt_ecommerce") for n in nodes), "graph is not the model's lineage"
+    time.sleep(1.5)  # let the layout settle before the picture
+    shot = lake.lake_root / "docs-lineage.png"
+    assert browser.save_screenshot(str(shot))
+    assert shot.stat().st_size > 20_000
+    print(f"screenshot: {shot}")
