@@ -9,7 +9,7 @@ LAKE := $(PY) -m lakehouse
 DOCS_PORT ?= 8080
 CI_SCHEMA ?= ci
 
-.PHONY: help setup run next-day test up down status dbt docs docs-serve prod-state slim-ci ci-teardown gc lint fix clean
+.PHONY: help setup run next-day test up down status dbt docs docs-serve prod-state slim-ci ci-teardown gc parse robustness bench lint fix clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -56,6 +56,17 @@ ci-teardown: setup  ## drop the $(CI_SCHEMA)_* schemas (after slim-ci SLIM_CI_AR
 
 gc: setup  ## delete table generations no table uses any more (engine must be up)
 	$(LAKE) gc
+
+TARGETS := local ci prod spark databricks_dev databricks_qa databricks_uat databricks_prod
+parse: setup  ## dbt parse for every target, offline (no engine, no credentials needed)
+	@for t in $(TARGETS); do echo "dbt parse --target $$t"; \
+	  $(VENV)/bin/dbt parse --quiet --target $$t --profiles-dir . --target-path target/parse-$$t || exit 1; done
+
+robustness: setup  ## bad-input and fault suite (own lake, free ports): prints case, expected, outcome, rows
+	$(LAKE) robustness
+
+bench: setup  ## benchmark at scales 1 and 10, Sail vs Spark; LARGE=1 adds scale 100 (docs/benchmarks.md)
+	$(PY) -m bench $(if $(LARGE),--large) $(BENCH_ARGS)
 
 lint: setup  ## sqlfluff over models, snapshots, analyses and singular tests
 	$(VENV)/bin/sqlfluff lint .

@@ -20,7 +20,11 @@ from pyspark.sql import types as T
 
 from ingest.config import IngestConfig, Source
 
-LINEAGE_COLUMNS = {"_ingested_at": "timestamp", "_source_file": "string", "_batch_id": "string"}
+# Added to every bronze row: when, from which file and batch; and the columns a
+# drifted file had beyond the source's, as a JSON object (null when none).
+LINEAGE_COLUMNS = {
+    "_ingested_at": "timestamp", "_source_file": "string", "_batch_id": "string", "_rescued_data": "string",
+}  # fmt: skip
 
 FILE_LOG_SCHEMA = T.StructType([
     T.StructField("run_id", T.StringType()),

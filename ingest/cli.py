@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from ingest import config as ingest_config
+from ingest.lock import LockBusy, ingest_lock
 
 
 def _landing_root(arg: str | None) -> Path:
@@ -49,7 +50,12 @@ def _load(args: argparse.Namespace) -> int:
     if not root.is_dir():
         print(f"error: landing folder {root} does not exist; run `python -m ingest generate` first", file=sys.stderr)
         return 2
-    report = Loader(get_session(), conf, root).run(sources)
+    try:
+        with ingest_lock(root, wait_s=args.wait):
+            report = Loader(get_session(), conf, root).run(sources)
+    except LockBusy as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 3
     print(report.table())
     loaded = [r for r in report.results if r.status == "loaded"]
     print(
@@ -58,8 +64,10 @@ def _load(args: argparse.Namespace) -> int:
     )
     if report.rejected:
         print("error: some files were rejected (see the message column); fix or remove them and re-run", file=sys.stderr)
-        return 1
-    return 0
+    if report.missing:
+        print("error: a trigger lists files that have not arrived (status missing); they load once delivered",
+              file=sys.stderr)  # fmt: skip
+    return 1 if report.rejected or report.missing else 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -78,6 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
     load.add_argument("--source", action="append", help="only this source (repeatable)")
     load.add_argument("--domain", action="append", help="only this domain (repeatable)")
     load.add_argument("--bronze-schema", help="write to this schema instead of sources.yml's bronze_schema")
+    load.add_argument("--wait", type=float, default=0, help="seconds to wait for another running load (default 0: exit 3)")
     load.set_defaults(func=_load)
     return parser
 

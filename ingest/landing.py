@@ -1,9 +1,13 @@
-"""Find landing files, fingerprint them, and apply trigger gating."""
+"""Find landing files, fingerprint them, check their encoding, and apply
+trigger gating. CSV and JSON files may also arrive gzipped (`<name>.gz`)."""
 
 from __future__ import annotations
 
+import codecs
+import gzip
 import hashlib
 import json
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,11 +22,37 @@ class LandingFile:
     size: int
     batch_id: str | None  # the trigger's batch, for gated sources
 
+    def open(self):
+        return gzip.open(self.path, "rb") if self.path.suffix == ".gz" else open(self.path, "rb")
+
     def first_line(self) -> str | None:
         """The first line as text (a CSV header), or None for an empty file."""
-        with open(self.path, "rb") as handle:
+        with self.open() as handle:
             line = handle.readline(1 << 16)
         return line.decode("utf-8", errors="replace").rstrip("\r\n") if line else None
+
+    def text_problem(self) -> str | None:
+        """Why a text file cannot be read as UTF-8 (or unzipped), or None.
+
+        Checked here, the same way on every engine: Sail's reader fails the
+        whole read on an invalid byte, Spark's silently replaces it."""
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        offset = 0
+        try:
+            with self.open() as handle:
+                for block in iter(lambda: handle.read(1 << 20), b""):
+                    try:
+                        decoder.decode(block)
+                    except UnicodeDecodeError as err:
+                        return (f"not UTF-8: invalid byte 0x{block[err.start]:02x} at offset {offset + err.start} "
+                                "(re-deliver the file encoded as UTF-8)")  # fmt: skip
+                    offset += len(block)
+                decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return "not UTF-8: the file ends inside a multi-byte character"
+        except (OSError, EOFError, zlib.error) as err:
+            return f"corrupt gzip file: {err}"
+        return None
 
     @property
     def uri(self) -> str:
@@ -35,6 +65,14 @@ def sha256(path: Path) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def source_paths(root: Path, source: Source) -> list[Path]:
+    """Files of a source, in name order; text formats may be gzipped."""
+    found = set(root.glob(source.path))
+    if source.format in ("csv", "json"):
+        found |= set(root.glob(source.path + ".gz"))
+    return sorted(p for p in found if p.is_file())
 
 
 def triggered_files(root: Path, pattern: str) -> dict[Path, str]:
@@ -57,13 +95,19 @@ def triggered_files(root: Path, pattern: str) -> dict[Path, str]:
     return named
 
 
+def missing_triggered(root: Path, source: Source) -> list[tuple[Path, str]]:
+    """Files a trigger names for this source that are not in the landing folder."""
+    if not source.trigger:
+        return []
+    named = triggered_files(root, source.trigger).items()
+    return sorted((path, batch) for path, batch in named if not path.exists() and path.match(source.path))
+
+
 def discover(root: Path, source: Source) -> tuple[list[LandingFile], list[Path]]:
     """(files ready to load, files still waiting for a trigger), in name order."""
     gate = triggered_files(root, source.trigger) if source.trigger else None
     ready, waiting = [], []
-    for path in sorted(root.glob(source.path)):
-        if not path.is_file():
-            continue
+    for path in source_paths(root, source):
         batch = None
         if gate is not None:
             batch = gate.get(path.resolve())

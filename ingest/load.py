@@ -8,6 +8,8 @@ other files but exits non-zero.
 
 from __future__ import annotations
 
+import os
+import signal
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,15 +20,20 @@ from pyspark.sql import functions as F
 
 from ingest.bronze import Bronze, now
 from ingest.config import IngestConfig, Source
-from ingest.landing import LandingFile, discover
+from ingest.landing import LandingFile, discover, missing_triggered
 from ingest.parse import FileRejected, read_checked
+
+# Fault injection for the robustness suite: LAKEHOUSE_FAULT=kill-after-rows:<source>
+# kills this process (SIGKILL) right after a file's rows reach bronze and
+# before the file log says `loaded`, the worst moment to die.
+FAULT = os.environ.get("LAKEHOUSE_FAULT", "")
 
 
 @dataclass(frozen=True)
 class FileResult:
     source: str
     file: str
-    status: str  # loaded | skipped | duplicate | rejected | waiting
+    status: str  # loaded | skipped | rejected | waiting | missing
     rows_read: int = 0
     rows_loaded: int = 0
     rows_quarantined: int = 0
@@ -41,6 +48,11 @@ class RunReport:
     @property
     def rejected(self) -> list[FileResult]:
         return [r for r in self.results if r.status == "rejected"]
+
+    @property
+    def missing(self) -> list[FileResult]:
+        """Files a trigger announced that have not arrived."""
+        return [r for r in self.results if r.status == "missing"]
 
     def table(self) -> str:
         head = f"{'source':30} {'file':42} {'status':9} {'read':>8} {'loaded':>8} {'quarant.':>8}"
@@ -75,8 +87,11 @@ class Loader:
 
     def _load_file(self, f: LandingFile, rel: str) -> FileResult:
         source = f.source
+        problem = f.text_problem() if source.format in ("csv", "json") else None
+        if problem:
+            return self._reject(f, rel, problem)
         try:
-            checked = read_checked(self.spark, source, f.uri, f.first_line() if source.format == "csv" else None)
+            checked, drift = read_checked(self.spark, source, f.uri, f.first_line() if source.format == "csv" else None)
             counts = {bool(r["good"]): r["count"] for r in checked.groupBy(F.col("_reason").isNull().alias("good")).count().collect()}
         except FileRejected as err:
             return self._reject(f, rel, str(err))
@@ -89,17 +104,21 @@ class Loader:
             F.lit(f.batch_id or self.run_id).alias("_batch_id"),
         ]
         self.bronze.log(**self._entry(f, rel, "started"))
-        self.bronze.append(source.table, checked.filter(F.col("_reason").isNull()).select(*source.columns, *lineage))
+        rows = checked.filter(F.col("_reason").isNull()).select(*source.columns, *lineage, "_rescued_data")
+        self.bronze.append(source.table, rows)
         if bad:
             quarantined = checked.filter(F.col("_reason").isNotNull()).select(
                 F.lit(source.name).alias("source_name"), F.lit(source.domain).alias("domain"),
                 F.col("_raw").alias("raw_record"), F.col("_reason").alias("reason"), *lineage,
             )  # fmt: skip
             self.bronze.append(self.config.quarantine_table, quarantined)
+        if FAULT == f"kill-after-rows:{source.name}":
+            os.kill(os.getpid(), signal.SIGKILL)
+        note = drift.note()
         self.bronze.log(
-            **self._entry(f, rel, "loaded", rows_read=good + bad, rows_loaded=good, rows_quarantined=bad)
+            **self._entry(f, rel, "loaded", rows_read=good + bad, rows_loaded=good, rows_quarantined=bad, message=note)
         )
-        return FileResult(source.name, rel, "loaded", good + bad, good, bad)
+        return FileResult(source.name, rel, "loaded", good + bad, good, bad, note)
 
     def _reject(self, f: LandingFile, rel: str, message: str) -> FileResult:
         self.bronze.log(**self._entry(f, rel, "rejected", message=message))
@@ -110,6 +129,10 @@ class Loader:
         results = [
             FileResult(source.name, str(p.relative_to(self.root)), "waiting", message="no trigger file lists it yet")
             for p in waiting
+        ]
+        results += [
+            FileResult(source.name, str(p), "missing", message=f"trigger batch {batch} lists it, but it has not arrived")
+            for p, batch in missing_triggered(self.root, source)
         ]
         if not ready:
             return results

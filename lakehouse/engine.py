@@ -88,6 +88,8 @@ def services(settings: Settings) -> tuple[Service, ...]:
     metastore = service("metastore", settings.hms_port, "LAKE_HMS_PORT")
     if settings.engine == "sail":
         return (metastore, service("sail", settings.sail_port, "LAKE_SAIL_PORT"))
+    if settings.spark_master != "standalone":
+        return (metastore, service("spark-connect", settings.spark_connect_port, "LAKE_SPARK_CONNECT_PORT"))
     return (
         metastore,
         service("spark-master", settings.spark_master_port, "LAKE_SPARK_MASTER_PORT"),
@@ -145,6 +147,8 @@ HIVE_SITE = """<?xml version="1.0"?>
   <property><name>datanucleus.schema.autoCreateAll</name><value>true</value></property>
   <property><name>hive.metastore.schema.verification</name><value>false</value></property>
   <property><name>hive.async.log.enabled</name><value>false</value></property>
+  <!-- BoneCP (the default pool) is not among pyspark's jars; DBCP is. -->
+  <property><name>datanucleus.connectionPoolingType</name><value>DBCP</value></property>
 </configuration>
 """
 
@@ -232,9 +236,10 @@ def _spark_connect_command(settings: Settings) -> list[str]:
         conf["spark.sql.extensions"] = "io.delta.sql.DeltaSparkSessionExtension"
         conf["spark.sql.catalog.spark_catalog"] = "org.apache.spark.sql.delta.catalog.DeltaCatalog"
     args = [arg for key, value in conf.items() for arg in ("--conf", f"{key}={value}")]
+    master = settings.spark_master
     return _spark_class(
         "org.apache.spark.deploy.SparkSubmit",
-        "--master", f"spark://127.0.0.1:{settings.spark_master_port}",
+        "--master", f"spark://127.0.0.1:{settings.spark_master_port}" if master == "standalone" else master,
         "--class", "org.apache.spark.sql.connect.service.SparkConnectServer",
         *args, "spark-internal",
     )  # fmt: skip
@@ -256,9 +261,13 @@ def _commands(settings: Settings) -> dict[str, tuple[list[str], dict[str, str]]]
         "SPARK_LOG_DIR": str(settings.logs),
     }
     daemon = {**env, "SPARK_DAEMON_MEMORY": "256m"}
-    commands["spark-master"] = (_spark_master_command(settings), daemon)
-    commands["spark-worker"] = (_spark_worker_command(settings), daemon)
-    commands["spark-connect"] = (_spark_connect_command(settings), {**env, "SPARK_DRIVER_MEMORY": "1g"})
+    if settings.spark_master == "standalone":
+        commands["spark-master"] = (_spark_master_command(settings), daemon)
+        commands["spark-worker"] = (_spark_worker_command(settings), daemon)
+        driver_memory = "1g"
+    else:  # the driver executes the tasks too
+        driver_memory = "4g"
+    commands["spark-connect"] = (_spark_connect_command(settings), {**env, "SPARK_DRIVER_MEMORY": driver_memory})
     return commands
 
 

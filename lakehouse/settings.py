@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import socket
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,6 +37,9 @@ class Settings:
     spark_connect_port: int = DEFAULT_SPARK_CONNECT_PORT
     # Delta on Sail; on Spark, parquet unless Delta jars are on its classpath.
     table_format: str = "delta"
+    # Spark only: "standalone" (master + worker) or an in-process master such
+    # as "local[2]" (the Spark Connect server executes everything itself).
+    spark_master: str = "standalone"
 
     @property
     def warehouse(self) -> Path:
@@ -84,8 +88,16 @@ class Settings:
             "LAKE_SAIL_PORT": str(self.sail_port),
             "LAKE_SPARK_MASTER_PORT": str(self.spark_master_port),
             "LAKE_SPARK_CONNECT_PORT": str(self.spark_connect_port),
+            "LAKE_SPARK_MASTER": self.spark_master,
             "SPARK_REMOTE": self.spark_remote,
         }
+
+
+def free_port() -> int:
+    """A port nothing listens on now (for lakes of tests, benchmarks, suites)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def _port(name: str, default: int) -> int:
@@ -126,6 +138,7 @@ def load() -> Settings:
         engine=engine,
         spark_master_port=_port("LAKE_SPARK_MASTER_PORT", DEFAULT_SPARK_MASTER_PORT),
         spark_connect_port=_port("LAKE_SPARK_CONNECT_PORT", DEFAULT_SPARK_CONNECT_PORT),
+        spark_master=os.environ.get("LAKE_SPARK_MASTER") or "standalone",
         table_format=_choice(
             "LAKE_TABLE_FORMAT", "delta" if engine == "sail" or delta_jars_present() else "parquet", TABLE_FORMATS
         ),

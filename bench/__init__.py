@@ -1,0 +1,1 @@
+"""Benchmark of the pipeline: `python -m bench` (or `make bench`)."""

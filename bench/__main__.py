@@ -1,0 +1,30 @@
+"""python -m bench [--scales 1 10] [--large] [--spark-scales 1 10]"""
+
+from __future__ import annotations
+
+import argparse
+
+from bench.run import RESULTS_MD, main
+
+
+def cli() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--scales", type=float, nargs="+", default=[1, 10], help="scale factors (default 1 10)")
+    parser.add_argument("--large", action="store_true", help="add scale 100 (about 5M retail transactions)")
+    parser.add_argument(
+        "--spark-scales", type=float, nargs="*", default=[1, 10],
+        help="scales also run on Apache Spark local[2] for the comparison (default 1 10)",
+    )  # fmt: skip
+    args = parser.parse_args()
+    scales = sorted(set(args.scales + ([100.0] if args.large else [])))
+    results = main(scales, args.spark_scales)
+    for c in results["comparison"]:
+        print(f"scale {c['scale']:g}: Spark local[2] / Sail = {c['build_ratio']:.1f}x (dbt build), "
+              f"{c['ingest_build_ratio']:.1f}x (ingest + build)")  # fmt: skip
+    for r in results["runs"]:
+        print(f"{r['engine']:16} scale {r['scale']:>5g}: main job {r['main_job_seconds']:.1f} s, "
+              f"day 2 = {r['day2_share_of_full_build']:.0%} of the full build, peak RSS {r['peak_total_rss_mb']:.0f} MB")  # fmt: skip
+    print(f"written: {RESULTS_MD}")
+
+
+cli()

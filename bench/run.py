@@ -1,0 +1,301 @@
+"""The benchmark: every stage of the pipeline at several scales, on Sail and on
+Apache Spark (local[2], the driver in a Spark Connect server), with wall time,
+rows per second and peak memory (RSS) of every process involved.
+
+Each (engine, scale) gets a fresh lake under bench/.work/ on free ports. The
+stages are the project's own commands, run as subprocesses, so the numbers
+are what a user sees. A sampler thread reads /proc every 0.2 s and keeps the
+peak RSS of each process (engine services and the running step, children
+included) and of all of them together.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from importlib.metadata import version
+from pathlib import Path
+
+from lakehouse import engine
+from lakehouse.settings import REPO_ROOT, Settings
+
+WORK = REPO_ROOT / "bench" / ".work"
+RESULTS_JSON = REPO_ROOT / "docs" / "benchmarks.json"
+RESULTS_MD = REPO_ROOT / "docs" / "benchmarks.md"
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+# --- memory -------------------------------------------------------------------
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    except OSError:
+        return []
+    return [int(c) for c in text.split()]
+
+
+def tree_rss(pid: int) -> int:
+    """Resident bytes of a process and all its descendants."""
+    total, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            total += int(Path(f"/proc/{current}/statm").read_text().split()[1]) * PAGE
+        except (OSError, IndexError, ValueError):
+            continue
+        todo.extend(_children(current))
+    return total
+
+
+class Sampler:
+    """Peak RSS per named process tree, while a stage runs."""
+
+    def __init__(self, interval: float = 0.2):
+        self.interval = interval
+        self.pids: dict[str, int] = {}
+        self.peaks: dict[str, int] = {}
+        self.peak_total = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            total = 0
+            for name, pid in list(self.pids.items()):
+                rss = tree_rss(pid)
+                total += rss
+                self.peaks[name] = max(self.peaks.get(name, 0), rss)
+            self.peak_total = max(self.peak_total, total)
+            self._stop.wait(self.interval)
+
+    def __enter__(self) -> Sampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+# --- one run --------------------------------------------------------------------
+
+
+@dataclass
+class Stage:
+    name: str
+    seconds: float
+    rows: int = 0
+    peak_rss_mb: dict[str, float] = field(default_factory=dict)
+    peak_total_rss_mb: float = 0.0
+
+    @property
+    def rows_per_second(self) -> float:
+        return self.rows / self.seconds if self.seconds and self.rows else 0.0
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def lake_settings(engine_name: str, scale: float) -> Settings:
+    root = WORK / f"{engine_name}-scale{scale:g}"
+    shutil.rmtree(root, ignore_errors=True)
+    if engine_name == "sail":
+        return Settings(lake_root=root, hms_port=free_port(), sail_port=free_port())
+    return Settings(
+        lake_root=root, hms_port=free_port(), sail_port=free_port(), engine="spark",
+        spark_connect_port=free_port(), table_format="parquet", spark_master="local[2]",
+    )  # fmt: skip
+
+
+class Run:
+    """One engine at one scale: the stages of day 1 and day 2."""
+
+    def __init__(self, settings: Settings, scale: float):
+        self.settings = settings
+        self.scale = scale
+        self.env = {
+            **os.environ, **settings.env(),
+            "DBT_PROFILES_DIR": str(REPO_ROOT), "DBT_TARGET": settings.default_target,
+            "DBT_TARGET_PATH": str(settings.lake_root / "dbt_target"),
+            "DBT_LOG_PATH": str(settings.lake_root / "dbt_logs"),
+            "PYTHONWARNINGS": "ignore::UserWarning:pyspark.sql.connect.conf",
+        }  # fmt: skip
+        self.stages: list[Stage] = []
+
+    def _services(self) -> dict[str, int]:
+        return {s.name: s.pid() for s in engine.services(self.settings) if s.pid()}
+
+    def stage(self, name: str, cmd: list[str], rows: int = 0) -> Stage:
+        print(f"  {self.settings.engine:5} x{self.scale:g} {name} ...", end="", flush=True)
+        log = self.settings.lake_root / "bench-logs" / f"{name.replace(' ', '_')}.log"
+        log.parent.mkdir(parents=True, exist_ok=True)
+        with Sampler() as sampler, open(log, "w") as out:
+            sampler.pids.update(self._services())
+            started = time.monotonic()
+            proc = subprocess.Popen(cmd, cwd=REPO_ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT)
+            sampler.pids[cmd[2] if cmd[1] == "-m" else Path(cmd[0]).name] = proc.pid
+            code = proc.wait()
+            seconds = time.monotonic() - started
+        if code not in (0, 1) or (code == 1 and "ingest" not in cmd):
+            raise SystemExit(f"{name} failed (exit {code}); see {log}")
+        stage = Stage(name, round(seconds, 2), rows,
+                      {k: round(v / 2**20, 1) for k, v in sampler.peaks.items()},
+                      round(sampler.peak_total / 2**20, 1))  # fmt: skip
+        print(f" {seconds:.1f} s, peak {stage.peak_total_rss_mb:.0f} MB", flush=True)
+        self.stages.append(stage)
+        return stage
+
+    def bronze_rows(self) -> int:
+        from pyspark.sql import SparkSession
+
+        session = SparkSession.builder.remote(self.settings.spark_remote).create()
+        try:
+            row = session.sql("select coalesce(sum(rows_read), 0) from bronze.ingest_file_log where status = 'loaded'")
+            return int(row.collect()[0][0])
+        finally:
+            session.stop()
+
+    def execute(self) -> None:
+        py, dbt = sys.executable, str(Path(sys.executable).parent / "dbt")
+        landing = str(self.settings.landing)
+        started = time.monotonic()
+        engine.start(self.settings)
+        self.stages.append(Stage("engine start", round(time.monotonic() - started, 2)))
+        try:
+            gen = [py, "-m", "ingest", "generate", "--scale", f"{self.scale:g}", "--landing", landing]
+            self.stage("generate day 1", [*gen, "--day", "1"])
+            self.stage("ingest day 1", [py, "-m", "ingest", "load"])
+            day1 = self.bronze_rows()
+            self._set_rows(("generate day 1", "ingest day 1"), day1)
+            self.stage("dbt build (full)", [dbt, "build"], rows=day1)
+            self.stage("dbt docs generate", [dbt, "docs", "generate"])
+            self.stage("generate day 2", [*gen, "--day", "2"])
+            self.stage("ingest day 2", [py, "-m", "ingest", "load"])
+            day2 = self.bronze_rows() - day1
+            self._set_rows(("generate day 2", "ingest day 2"), day2)
+            self.stage("dbt build (day 2)", [dbt, "build"], rows=day2)
+        finally:
+            engine.stop(self.settings)
+
+    def _set_rows(self, names: tuple[str, ...], rows: int) -> None:
+        for stage in self.stages:
+            if stage.name in names:
+                stage.rows = rows
+
+    def seconds(self, name: str) -> float:
+        return next(s.seconds for s in self.stages if s.name == name)
+
+    def summary(self) -> dict:
+        full, day2 = self.seconds("dbt build (full)"), self.seconds("dbt build (day 2)")
+        main = sum(self.seconds(n) for n in ("generate day 1", "ingest day 1", "dbt build (full)", "dbt docs generate"))
+        return {
+            "engine": self.settings.engine if self.settings.engine == "sail" else f"spark {self.settings.spark_master}",
+            "scale": self.scale,
+            "stages": [{**asdict(s), "rows_per_second": round(s.rows_per_second)} for s in self.stages],
+            "main_job_seconds": round(main, 1),
+            "day2_share_of_full_build": round(day2 / full, 3) if full else None,
+            "peak_total_rss_mb": max(s.peak_total_rss_mb for s in self.stages),
+        }
+
+
+# --- report ---------------------------------------------------------------------
+
+
+def machine() -> dict:
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor())  # fmt: skip
+    mem = int(Path("/proc/meminfo").read_text().split()[1]) * 1024
+    return {
+        "cpu": cpu, "cores": os.cpu_count(), "memory_gib": round(mem / 2**30, 1),
+        "os": platform.platform(), "python": platform.python_version(),
+        "versions": {p: version(p) for p in ("pysail", "pyspark", "dbt-core", "dbt-spark", "dbt-sail")},
+    }  # fmt: skip
+
+
+def markdown(results: dict) -> str:
+    m = results["machine"]
+    lines = [
+        "# Benchmarks",
+        "",
+        "Written by `make bench` (`python -m bench`); do not edit by hand. Raw figures: "
+        "[benchmarks.json](benchmarks.json).",
+        "",
+        f"Machine: {m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB, {m['os']}, Python {m['python']}; "
+        + ", ".join(f"{k} {v}" for k, v in m["versions"].items()) + f". Run at {results['finished_at']}.",
+        "",
+        "## Summary",
+        "",
+        "| engine | scale | main job (gen + ingest + build + docs) | full build | day-2 build | day 2 / full | peak RSS, all processes |",
+        "|---|---|---|---|---|---|---|",
+    ]  # fmt: skip
+    for r in results["runs"]:
+        st = {s["name"]: s for s in r["stages"]}
+        lines.append(
+            f"| {r['engine']} | {r['scale']:g} | {r['main_job_seconds']:.1f} s | {st['dbt build (full)']['seconds']:.1f} s "
+            f"| {st['dbt build (day 2)']['seconds']:.1f} s | {r['day2_share_of_full_build']:.0%} | {r['peak_total_rss_mb']:.0f} MB |"
+        )
+    if results.get("comparison"):
+        lines += ["", "## Sail vs Apache Spark (same models, same data)", "",
+                  "| scale | dbt build (full): Spark / Sail | ingest + full build: Spark / Sail |", "|---|---|---|"]  # fmt: skip
+        for c in results["comparison"]:
+            lines.append(f"| {c['scale']:g} | {c['build_ratio']:.1f}x | {c['ingest_build_ratio']:.1f}x |")
+    lines += ["", "## Stages", ""]
+    for r in results["runs"]:
+        lines += [f"### {r['engine']}, scale {r['scale']:g}", "",
+                  "| stage | seconds | rows | rows/s | peak RSS (MB) by process |", "|---|---|---|---|---|"]  # fmt: skip
+        for s in r["stages"]:
+            peaks = ", ".join(f"{k} {v:.0f}" for k, v in sorted(s["peak_rss_mb"].items()))
+            rows = f"{s['rows']:,}" if s["rows"] else ""
+            rate = f"{s['rows_per_second']:,}" if s["rows_per_second"] else ""
+            lines.append(f"| {s['name']} | {s['seconds']:.1f} | {rows} | {rate} | {peaks} |")
+        lines.append("")
+    return "\n".join(lines) + "\n"
+
+
+def compare(runs: list[dict]) -> list[dict]:
+    by = {(r["engine"].split()[0], r["scale"]): {s["name"]: s["seconds"] for s in r["stages"]} for r in runs}
+    out = []
+    for (eng, scale), sail in sorted(by.items()):
+        spark = by.get(("spark", scale))
+        if eng != "sail" or not spark:
+            continue
+        out.append({
+            "scale": scale,
+            "build_ratio": round(spark["dbt build (full)"] / sail["dbt build (full)"], 2),
+            "ingest_build_ratio": round(
+                (spark["ingest day 1"] + spark["dbt build (full)"]) / (sail["ingest day 1"] + sail["dbt build (full)"]), 2
+            ),
+        })  # fmt: skip
+    return out
+
+
+def main(scales: list[float], spark_scales: list[float]) -> dict:
+    runs = []
+    for scale in scales:
+        for engine_name in ("sail", "spark") if scale in spark_scales else ("sail",):
+            run = Run(lake_settings(engine_name, scale), scale)
+            run.execute()
+            runs.append(run.summary())
+            shutil.rmtree(run.settings.lake_root, ignore_errors=True)  # keep the disk free for the next scale
+    results = {
+        "machine": machine(),
+        "finished_at": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "runs": runs,
+        "comparison": compare(runs),
+    }
+    RESULTS_JSON.write_text(json.dumps(results, indent=2) + "\n")
+    RESULTS_MD.write_text(markdown(results))
+    return results
