@@ -11,7 +11,9 @@ killed with SIGKILL and re-run; two loads race for the same landing folder.
 
 from __future__ import annotations
 
+import csv
 import gzip
+import io
 import json
 import os
 import shutil
@@ -195,29 +197,48 @@ def case_gzip(ctx: Context) -> str:
     return "gzip loaded; truncated gzip rejected"
 
 
+def _is_json_object(line: str) -> bool:
+    try:
+        return isinstance(json.loads(line), dict)
+    except ValueError:
+        return False
+
+
 def case_broken_json(ctx: Context) -> str:
     lines = ctx.suite.template_file(JSON_SOURCE).read_text().splitlines()
-    lines[5] = lines[5][: len(lines[5]) // 2]
-    lines[9] = "not json at all"
+    good = [i for i, line in enumerate(lines) if _is_json_object(line)]
+    lines[good[5]] = lines[good[5]][: len(lines[good[5]]) // 2]
+    lines[good[9]] = "not json at all"
+    broken_in_file = sum(not _is_json_object(line) for line in lines if line.strip())
     ctx.place(JSON_SOURCE, "cx/surveys/surveys_2025_02_01.json", ("\n".join(lines) + "\n").encode())
     ctx.load(JSON_SOURCE)
     broken = ctx.count(ctx.config.quarantine_table, "reason like 'unparseable line%'")
-    check(broken == 2, f"{broken} unparseable lines quarantined, expected 2")
-    return "loaded; 2 broken lines quarantined"
+    check(broken == broken_in_file, f"{broken} unparseable lines quarantined, the file has {broken_in_file}")
+    return f"loaded; {broken} broken lines quarantined"
+
+
+def _csv_rows(path: Path) -> list[list[str]]:
+    with open(path, newline="") as handle:
+        return list(csv.reader(handle))
+
+
+def _write_csv(ctx: Context, rows: list[list[str]], name: str = "interactions_2025_02_01.csv") -> Path:
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(rows)
+    return ctx.place(CSV_SOURCE, f"contact_center/interactions/{name}", out.getvalue().encode())
 
 
 def _drifted_csv(ctx: Context, drop: str | None, add: str | None) -> Path:
-    lines = ctx.suite.template_file(CSV_SOURCE).read_text().splitlines()
-    header = lines[0].split(",")
-    out = []
-    for i, line in enumerate(lines):
-        fields = line.split(",")
-        if drop:
-            del fields[header.index(drop)]
+    rows = _csv_rows(ctx.suite.template_file(CSV_SOURCE))
+    width, position = len(rows[0]), rows[0].index(drop) if drop else None
+    for i, fields in enumerate(rows):
+        if len(fields) != width:
+            continue  # a line the generator broke on purpose stays broken
+        if position is not None:
+            del fields[position]
         if add:
             fields.append(add if i == 0 else f"v{i}")
-        out.append(",".join(fields))
-    return ctx.place(CSV_SOURCE, "contact_center/interactions/interactions_2025_02_01.csv", ("\n".join(out) + "\n").encode())
+    return _write_csv(ctx, rows)
 
 
 def case_extra_column(ctx: Context) -> str:
@@ -245,26 +266,22 @@ def case_missing_required_column(ctx: Context) -> str:
 
 
 def case_wrong_types(ctx: Context) -> str:
-    lines = ctx.suite.template_file(CSV_SOURCE).read_text().splitlines()
-    header = lines[0].split(",")
-    col = header.index("start_time")
-    for i in (2, 4, 6):
-        fields = lines[i].split(",")
-        fields[col] = "yesterday"
-        lines[i] = ",".join(fields)
-    ctx.place(CSV_SOURCE, "contact_center/interactions/interactions_2025_02_01.csv", ("\n".join(lines) + "\n").encode())
+    rows = _csv_rows(ctx.suite.template_file(CSV_SOURCE))
+    col = rows[0].index("start_time")
+    changed = [i for i in range(1, len(rows)) if len(rows[i]) == len(rows[0])][:3]
+    for i in changed:
+        rows[i][col] = "yesterday"
+    _write_csv(ctx, rows)
     ctx.load(CSV_SOURCE)
-    bad = ctx.count(ctx.config.quarantine_table, "reason like 'start_time: cannot read%'")
-    check(bad == 3, f"{bad} rows quarantined for start_time, expected 3")
+    bad = ctx.count(ctx.config.quarantine_table, "raw_record like '%yesterday%' and reason like '%start_time: cannot read%'")
+    check(bad == 3, f"{bad} rows quarantined for start_time 'yesterday', expected 3")
     return "loaded; 3 bad values quarantined"
 
 
 def case_duplicate_keys(ctx: Context) -> str:
-    lines = ctx.suite.template_file(CSV_SOURCE).read_text().splitlines()
-    within = lines + lines[1:4]  # three keys twice in one file
-    ctx.place(CSV_SOURCE, "contact_center/interactions/interactions_2025_02_01.csv", ("\n".join(within) + "\n").encode())
-    across = [lines[0], *lines[1:6], lines[-1].replace(lines[-1].split(",")[0], "I99999999", 1)]
-    ctx.place(CSV_SOURCE, "contact_center/interactions/interactions_2025_02_02.csv", ("\n".join(across) + "\n").encode())
+    rows = _csv_rows(ctx.suite.template_file(CSV_SOURCE))
+    _write_csv(ctx, rows + rows[1:4])  # three keys twice in one file
+    _write_csv(ctx, [rows[0], *rows[1:6]], name="interactions_2025_02_02.csv")  # five again in another
     ctx.load(CSV_SOURCE)
     dupes = ctx.suite.spark.sql(
         f"select count(*) from (select interaction_id from {ctx.schema}.{CSV_SOURCE} "
@@ -302,7 +319,8 @@ def _ecommerce_day(ctx: Context) -> list[Path]:
 
 
 def _trigger(ctx: Context) -> Path:
-    return next(ctx.suite.template.glob("ecommerce/_triggers/*.json"))
+    """Day 1's trigger."""
+    return sorted(ctx.suite.template.glob("ecommerce/_triggers/*.json"))[0]
 
 
 def case_duplicate_trigger(ctx: Context) -> str:
@@ -356,13 +374,15 @@ def case_concurrent_ingest(ctx: Context) -> str:
 
 def case_dbt_killed(ctx: Context) -> str:
     """dbt build killed mid-run (SIGKILL, while snapshots run), then re-run.
-    The build reads the suite lake's own bronze, loaded from the generated day."""
-    Loader(ctx.suite.spark, ctx.suite.config, ctx.suite.template).run(ctx.suite.config.select())
+    The build reads a bronze schema of its own (var bronze_schema), loaded
+    from the generated day, and writes ci_fault_* schemas, dropped after."""
+    Loader(ctx.suite.spark, ctx.config, ctx.suite.template).run(ctx.config.select())
     env = {**child_env(ctx.suite.settings, "ci"), "DBT_CI_SCHEMA": "ci_fault",
            "DBT_TARGET_PATH": str(ctx.landing.parent / "target"), "DBT_LOG_PATH": str(ctx.landing.parent / "logs")}  # fmt: skip
+    build = [bin_path("dbt"), "build", "--vars", f"{{bronze_schema: {ctx.schema}}}"]
     log = ctx.landing.parent / "dbt-killed.log"
     with open(log, "w") as out:
-        proc = subprocess.Popen([bin_path("dbt"), "build"], cwd=REPO_ROOT, env=env, stdout=out,
+        proc = subprocess.Popen(build, cwd=REPO_ROOT, env=env, stdout=out,
                                 stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
         deadline = time.monotonic() + 600
         while "START snapshot" not in log.read_text() and proc.poll() is None and time.monotonic() < deadline:
@@ -373,7 +393,7 @@ def case_dbt_killed(ctx: Context) -> str:
             os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
     check(killed, f"dbt build ended before it could be killed; see {log}")
-    rerun = subprocess.run([bin_path("dbt"), "build"], cwd=REPO_ROOT, env=env, capture_output=True, text=True)
+    rerun = subprocess.run(build, cwd=REPO_ROOT, env=env, capture_output=True, text=True)
     check(rerun.returncode == 0, rerun.stdout[-2000:])
     current = ctx.suite.spark.sql(
         "select count(*) - count(distinct customer_id) from ci_fault_snapshots.snp_ecommerce__customers "

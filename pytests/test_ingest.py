@@ -99,7 +99,7 @@ def test_bad_files_are_rejected_with_a_reason_and_the_rest_loads(spark, tmp_path
     report = Loader(spark, conf, landing).run(conf.select(domains=["contact_center", "media"]))
     rejected = {Path(r.file).name: r.message for r in report.rejected}
     assert set(rejected) == {"agents_2025_01_15.csv", "geo_2025_01_15.parquet"}
-    assert "header does not match" in rejected["agents_2025_01_15.csv"]
+    assert "columns do not match the source: required agent_id missing" in rejected["agents_2025_01_15.csv"]
     assert "unreadable parquet file" in rejected["geo_2025_01_15.parquet"]
     assert spark.sql("select count(*) from t_rejects.contact_center_interactions").collect()[0][0] > 0
     assert spark.sql("select count(*) from t_rejects.contact_center_agents").collect()[0][0] == 0
@@ -136,7 +136,7 @@ def test_an_interrupted_load_is_cleaned_up_on_rerun(spark, tmp_path):
     loader.bronze.log(**loader._entry(f, rel, "started"))
     spark.sql(
         "insert into t_crash.retail_products select 999, 'partial', 'x', 'y', 1.0, 1, true, "
-        f"current_timestamp(), '{rel}', 'crashed-run'"
+        f"current_timestamp(), '{rel}', 'crashed-run', null"
     )
     report = Loader(spark, conf, landing).run(sources)
     assert [r.status for r in report.results] == ["loaded"]

@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -55,6 +56,59 @@ def test_day1_build_passes_every_test(day1):
     assert sum(1 for r in results if r["unique_id"].startswith("test.")) >= 50
 
 
+def test_warn_failures_are_stored_in_the_audit_schema(day1, spark):
+    _, results = day1
+    warned = [r for r in results if r["status"] == "warn"]
+    assert warned
+    audit = {r[1] for r in spark.sql("show tables in ci_audit").collect()}
+    for result in warned:
+        name = result["unique_id"].split(".")[2]
+        table = next((t for t in audit if name.startswith(t) or t.startswith(name[:50])), None)
+        assert table, f"no stored failures for {name} in {sorted(audit)}"
+        assert spark.sql(f"select count(*) from ci_audit.`{table}`").collect()[0][0] == result["failures"]
+
+
+def test_every_test_result_is_recorded_in_the_history(day1, spark):
+    _, results = day1
+    tests = [r for r in results if r["unique_id"].startswith("test.")]
+    latest = spark.sql(
+        "select invocation_id, count(*) as n, count(case when status = 'warn' then 1 end) as warned "
+        "from ci_audit.test_results_history group by invocation_id order by max(run_started_at) desc limit 1"
+    ).collect()[0]
+    assert latest["n"] == len(tests)
+    assert latest["warned"] == sum(r["status"] == "warn" for r in tests)
+
+
+def test_alerts_are_evaluated_and_reported(day1, spark):
+    out, _ = day1
+    assert "data-quality alerts:" in out
+    rules = spark.sql("select count(distinct rule_id) from ci_gold.rpt_platform__data_quality_alerts").collect()[0][0]
+    assert rules >= 7  # every rule whose metric exists on day 1 (no row-count change before day 2)
+    critical = spark.sql(
+        "select count(*) from ci_gold.rpt_platform__data_quality_alerts where is_breached and severity = 'critical'"
+    ).collect()[0][0]
+    assert critical == 0
+
+
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
+PHONE = re.compile(r"\+?\d[\d\s().-]{8,}\d")
+
+
+def test_gold_exposes_no_raw_pii(day1, spark):
+    """No gold value looks like an email or a phone number, and no gold column
+    is named like raw contact data (hashes end in _sha256)."""
+    for row in spark.sql("show tables in ci_gold").collect():
+        df = spark.table(f"ci_gold.{row[1]}")
+        names = [f.name for f in df.schema.fields if f.dataType.simpleString() == "string"]
+        for name in names:
+            assert not re.search(r"email|phone|address|street", name) or name.endswith("_sha256"), (row[1], name)
+        for values in df.select(*names).limit(5000).collect() if names else []:
+            for name, value in zip(names, values):
+                if value and name not in ("source_file",):
+                    assert not EMAIL.search(value), (row[1], name, value)
+                    assert not (PHONE.fullmatch(value) and not re.fullmatch(r"[\d-]{10}", value)), (row[1], name, value)
+
+
 def test_every_table_is_delta_on_disk(day1, lake, spark):
     bronze = [r[1] for r in spark.sql("show tables in bronze").collect()]
     assert len(bronze) == 21  # 19 sources + file log + quarantine
@@ -76,6 +130,11 @@ def test_second_build_right_after_rebuilds_the_same(day1, lake, spark):
     assert_all_passed(run_results(lake))
     assert spark.sql("select * from ci_gold.rpt_ecommerce__analytics_summary").collect() == before
     assert spark.sql("select count(*) from ci_snapshots.snp_ecommerce__customers where dbt_valid_to is not null").collect()[0][0] == 0
+
+
+def test_the_history_accumulates_across_runs(day1, spark):
+    runs = spark.sql("select count(distinct invocation_id) from ci_audit.test_results_history").collect()[0][0]
+    assert runs >= 2  # day 1's build and the second build
 
 
 def test_docs_describe_every_model_and_column(day1, lake):
