@@ -146,7 +146,7 @@ class Run:
             sampler.pids.update(self._services())
             started = time.monotonic()
             proc = subprocess.Popen(cmd, cwd=REPO_ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT)
-            sampler.pids[cmd[2] if cmd[1] == "-m" else Path(cmd[0]).name] = proc.pid
+            sampler.pids[name.split()[0]] = proc.pid  # generate, ingest, dbt
             code = proc.wait()
             seconds = time.monotonic() - started
         if code not in (0, 1) or (code == 1 and "ingest" not in cmd):
