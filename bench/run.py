@@ -262,7 +262,7 @@ def markdown(results: dict) -> str:
             rate = f"{s['rows_per_second']:,}" if s["rows_per_second"] else ""
             lines.append(f"| {s['name']} | {s['seconds']:.1f} | {rows} | {rate} | {peaks} |")
         lines.append("")
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines).rstrip("\n") + "\n"
 
 
 def compare(runs: list[dict]) -> list[dict]:

@@ -19,7 +19,7 @@ def test_tables_survive_a_restart(tmp_path):
         assert engine.is_running(settings)
         assert engine.status(settings)["sail"].startswith("running")
         location = (settings.warehouse / "probe" / "kept").as_uri()
-        spark = SparkSession.builder.remote(settings.spark_remote).getOrCreate()
+        spark = SparkSession.builder.remote(settings.spark_remote).create()
         spark.sql(f"create schema if not exists probe location '{(settings.warehouse / 'probe').as_uri()}'")
         spark.sql(f"create table probe.kept using delta location '{location}' as select 1 as id, 'a' as v")
         spark.stop()
@@ -29,7 +29,7 @@ def test_tables_survive_a_restart(tmp_path):
         assert engine.status(settings) == {"metastore": "stopped", "sail": "stopped"}
 
         engine.start(settings)
-        spark = SparkSession.builder.remote(settings.spark_remote).getOrCreate()
+        spark = SparkSession.builder.remote(settings.spark_remote).create()
         assert [tuple(r) for r in spark.sql("select id, v from probe.kept").collect()] == [(1, "a")]
         spark.stop()
         assert (settings.warehouse / "probe" / "kept" / "_delta_log").is_dir()
