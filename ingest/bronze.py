@@ -49,6 +49,10 @@ QUARANTINE_COLUMNS = {
 }  # fmt: skip
 
 
+class BronzeSchemaError(RuntimeError):
+    """A bronze table's columns differ from what this version writes."""
+
+
 def now() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
@@ -87,6 +91,18 @@ class Bronze:
         self._create(self.config.quarantine_table, QUARANTINE_COLUMNS)
         for source in sources:
             self._create(source.table, {**source.columns, **LINEAGE_COLUMNS})
+            self._check_columns(source.table, [*source.columns, *LINEAGE_COLUMNS])
+
+    def _check_columns(self, table: str, expected: list[str]) -> None:
+        """A table made by an older version (or edited by hand) is refused
+        before anything is appended to it, with what to do."""
+        present = [c.lower() for c in self.spark.table(self.name(table)).columns]
+        if present != expected:
+            raise BronzeSchemaError(
+                f"bronze table {self.name(table)} has columns {present}, but this version writes {expected}. "
+                f"It was created by an older version of the project (e.g. before `_rescued_data`): rebuild the "
+                f"lake (`make clean && make run`), or load into a new schema (--bronze-schema)."
+            )
 
     # --- the file log ------------------------------------------------------
 

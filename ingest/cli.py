@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from ingest import config as ingest_config
+from ingest.bronze import BronzeSchemaError
 from ingest.lock import LockBusy, ingest_lock
 
 
@@ -56,6 +57,9 @@ def _load(args: argparse.Namespace) -> int:
     except LockBusy as err:
         print(f"error: {err}", file=sys.stderr)
         return 3
+    except BronzeSchemaError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
     print(report.table())
     loaded = [r for r in report.results if r.status == "loaded"]
     print(

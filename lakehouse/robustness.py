@@ -468,6 +468,8 @@ def table(results: list[CaseResult]) -> str:
                      f"{r.quarantined:>6}  {'yes' if r.ok else 'NO'}")  # fmt: skip
         if r.detail:
             lines.append(f"    {r.detail}")
+    lines.append("rows in: data rows in the case's files, refused and skipped ones included; every loaded file "
+                 "was checked: rows in = landed + quarantined")  # fmt: skip
     return "\n".join(lines)
 
 

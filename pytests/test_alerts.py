@@ -5,6 +5,7 @@ failing alert rows in the audit schema."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -36,8 +37,12 @@ def test_a_critical_breach_fails_the_run_and_is_reported(lake, spark, tmp_path):
         assert result.returncode != 0, result.stdout[-3000:]
         assert "CRITICAL  quarantine_rate_critical" in result.stdout, result.stdout[-3000:]
         assert "FAIL" in result.stdout and "severity_critical" in result.stdout.replace("'", ""), result.stdout[-3000:]
-        stored = [r[1] for r in spark.sql("show tables in ci_alerts_audit").collect() if "critical" in r[1]]
-        assert stored and spark.sql(f"select count(*) from ci_alerts_audit.`{stored[0]}`").collect()[0][0] > 0
+        results = json.loads((tmp_path / "target" / "run_results.json").read_text())["results"]
+        nodes = json.loads((tmp_path / "target" / "manifest.json").read_text())["nodes"]
+        failed = [nodes[r["unique_id"]] for r in results if r["status"] == "fail"]
+        assert [n["name"] for n in failed] == [n["name"] for n in failed if "severity_critical" in n["name"]] != []
+        stored = spark.sql(f"select rule_id from {failed[0]['schema']}.`{failed[0]['alias']}`").collect()
+        assert {r[0] for r in stored} == {"quarantine_rate_critical"}
     finally:
         subprocess.run([sys.executable, "-m", "lakehouse", "ci-teardown", "--ci-schema", "ci_alerts", "--keep-engine"],
                        cwd=checkout, env=env, capture_output=True)  # fmt: skip

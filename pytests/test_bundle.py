@@ -41,7 +41,7 @@ def test_targets_and_files_exist():
     bundle, jobs = load_bundle()
     assert set(bundle["targets"]) == set(EXPECTED)
     profiles = yaml.safe_load((REPO / "profiles.yml").read_text())["lakehouse"]["outputs"]
-    assert set(EXPECTED) <= set(profiles), "every bundle target needs a dbt target of the same name"
+    assert {f"databricks_{t}" for t in EXPECTED} <= set(profiles), "every bundle target X needs dbt target databricks_X"
     assert jobs, "no job resources found"
     for path, job in jobs.values():
         for task in job["tasks"]:

@@ -92,6 +92,25 @@ def test_both_engines_build_the_whole_project(lakes):
     assert any(sail.warehouse.glob("gold/*/g*/_delta_log"))
 
 
+def test_on_parquet_incrementals_are_tables_and_snapshots_are_off(lakes):
+    """The documented alternative where the table format has no MERGE."""
+    from pyspark.sql import SparkSession
+
+    sail, spark = (json.loads((s.lake_root / "dbt_target" / "manifest.json").read_text()) for s in lakes)
+    node = "model.lakehouse.stg_retail__transactions"
+    assert sail["nodes"][node]["config"]["materialized"] == "incremental"
+    assert spark["nodes"][node]["config"]["materialized"] == "table"
+    assert sum(v["resource_type"] == "snapshot" for v in sail["nodes"].values()) == 9
+    assert not any(v["resource_type"] == "snapshot" for v in spark["nodes"].values())
+    assert "snapshot.lakehouse.snp_retail__customers" in spark["disabled"]
+    session = SparkSession.builder.remote(lakes[1].spark_remote).create()
+    try:
+        rows = session.sql("describe extended silver.stg_retail__transactions").collect()
+    finally:
+        session.stop()
+    assert [r[1] for r in rows if r[0] == "Provider"] == ["parquet"]
+
+
 def test_every_gold_table_has_the_same_rows_on_sail_and_on_spark(lakes):
     from pyspark.sql import SparkSession
 
