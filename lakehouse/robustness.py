@@ -82,8 +82,8 @@ class Context:
     def copy(self, source: str, day: int = 1, name: str | None = None) -> Path:
         """A generated file of `source` (day 1 or 2) into this case's landing."""
         src = self.suite.template_file(source, day)
-        dest = self.landing / src.relative_to(self.suite.template) if name is None else \
-            self.landing / src.relative_to(self.suite.template).with_name(name)  # fmt: skip
+        dest = self.landing / src.relative_to(self.suite.template)
+        dest = dest.with_name(name) if name else dest
         dest.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(src, dest)
         self.files.append((source, dest))
