@@ -15,7 +15,6 @@ import json
 import os
 import platform
 import shutil
-import socket
 import subprocess
 import sys
 import threading
@@ -25,7 +24,8 @@ from importlib.metadata import version
 from pathlib import Path
 
 from lakehouse import engine
-from lakehouse.settings import REPO_ROOT, Settings
+from lakehouse.pipeline import child_env
+from lakehouse.settings import REPO_ROOT, Settings, free_port
 
 WORK = REPO_ROOT / "bench" / ".work"
 RESULTS_JSON = REPO_ROOT / "docs" / "benchmarks.json"
@@ -103,12 +103,6 @@ class Stage:
         return self.rows / self.seconds if self.seconds and self.rows else 0.0
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def lake_settings(engine_name: str, scale: float) -> Settings:
     root = WORK / f"{engine_name}-scale{scale:g}"
     shutil.rmtree(root, ignore_errors=True)
@@ -127,12 +121,10 @@ class Run:
         self.settings = settings
         self.scale = scale
         self.env = {
-            **os.environ, **settings.env(),
-            "DBT_PROFILES_DIR": str(REPO_ROOT), "DBT_TARGET": settings.default_target,
+            **child_env(settings),
             "DBT_TARGET_PATH": str(settings.lake_root / "dbt_target"),
             "DBT_LOG_PATH": str(settings.lake_root / "dbt_logs"),
-            "PYTHONWARNINGS": "ignore::UserWarning:pyspark.sql.connect.conf",
-        }  # fmt: skip
+        }
         self.stages: list[Stage] = []
 
     def _services(self) -> dict[str, int]:

@@ -11,7 +11,6 @@ driver), all from pyspark's own distribution, on loopback.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import re
 import shutil
@@ -24,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lakehouse.settings import Settings
+from lakehouse.settings import spark_home as find_spark_home
 
 START_TIMEOUT_S = 90
 STOP_TIMEOUT_S = 20
@@ -123,10 +123,10 @@ def java_binary() -> str:
 
 def spark_home() -> Path:
     """pyspark's own distribution: bin/, jars/ (Spark, Hive, Spark Connect)."""
-    spec = importlib.util.find_spec("pyspark")
-    if spec is None or not spec.submodule_search_locations:
+    home = find_spark_home()
+    if home is None:
         raise EngineError("pyspark is not installed in this Python; run `make setup`.")
-    return Path(list(spec.submodule_search_locations)[0])
+    return home
 
 
 def pyspark_jars() -> Path:

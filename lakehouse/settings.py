@@ -118,12 +118,18 @@ def _choice(name: str, default: str, allowed: tuple[str, ...]) -> str:
     return value
 
 
-def delta_jars_present() -> bool:
-    """Whether pyspark's jars/ has Delta (a team with Maven access adds it)."""
+def spark_home() -> Path | None:
+    """pyspark's own distribution (bin/, jars/), or None if not installed."""
     spec = importlib.util.find_spec("pyspark")
     if spec is None or not spec.submodule_search_locations:
-        return False
-    return any((Path(list(spec.submodule_search_locations)[0]) / "jars").glob("delta-spark*.jar"))
+        return None
+    return Path(list(spec.submodule_search_locations)[0])
+
+
+def delta_jars_present() -> bool:
+    """Whether pyspark's jars/ has Delta (a team with Maven access adds it)."""
+    home = spark_home()
+    return home is not None and any((home / "jars").glob("delta-spark*.jar"))
 
 
 def load() -> Settings:

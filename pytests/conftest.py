@@ -5,7 +5,7 @@ the end, whatever happens."""
 from __future__ import annotations
 
 import os
-import socket
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -16,15 +16,9 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from lakehouse import engine  # noqa: E402
-from lakehouse.settings import Settings  # noqa: E402
+from lakehouse.settings import Settings, free_port  # noqa: E402, F401 (free_port: for the tests)
 
 SCALE = 0.2  # small but with every kind of row: dimensions changes, bad rows, duplicates
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def make_settings(root: Path) -> Settings:
@@ -67,3 +61,10 @@ def run(cmd: list[str], env: dict | None = None, check: bool = True) -> subproce
             f"{' '.join(cmd)} exited {result.returncode}\n--- stdout\n{result.stdout[-6000:]}\n--- stderr\n{result.stderr[-4000:]}"
         )
     return result
+
+
+def copy_checkout(dest: Path) -> Path:
+    """A copy of the project as a developer's changed checkout would be."""
+    ignore = shutil.ignore_patterns(".git", ".venv", ".lake*", "target", "logs", "__pycache__", ".*_cache")
+    shutil.copytree(REPO, dest, ignore=ignore)
+    return dest

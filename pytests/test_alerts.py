@@ -7,23 +7,20 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 
-from conftest import REPO, run
+from conftest import copy_checkout, run
 
 from ingest.generate import generate_days, generated_state
 
-COPY_IGNORE = shutil.ignore_patterns(".git", ".venv", ".lake*", "target", "logs", "__pycache__", ".*_cache")
 
 
 def test_a_critical_breach_fails_the_run_and_is_reported(lake, spark, tmp_path):
     if not generated_state(lake.landing).get("days"):
         generate_days(lake.landing, [1], seed=42, scale=0.2)
     run([sys.executable, "-m", "ingest", "load"], check=False)
-    checkout = tmp_path / "checkout"
-    shutil.copytree(REPO, checkout, ignore=COPY_IGNORE)
+    checkout = copy_checkout(tmp_path / "checkout")
     rules = checkout / "seeds" / "platform" / "platform_alert_rules.csv"
     text = rules.read_text()
     assert "quarantine_rate,critical,above,0.2," in text

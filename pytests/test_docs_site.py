@@ -13,7 +13,7 @@ import sys
 import time
 
 import pytest
-from conftest import REPO, free_port, run
+from conftest import REPO, free_port
 
 from lakehouse import engine
 

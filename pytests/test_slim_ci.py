@@ -7,19 +7,17 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from conftest import REPO, run
+from conftest import REPO, copy_checkout, run
 
 from ingest.generate import generate_days, generated_state
 
 CHANGED = "stg_retail__products"
 CHANGED_ID = f"model.lakehouse.{CHANGED}"
-COPY_IGNORE = shutil.ignore_patterns(".git", ".venv", ".lake*", "target", "logs", "__pycache__", ".*_cache")
 BUILT = ("model", "snapshot", "seed", "test")
 
 
@@ -55,8 +53,7 @@ def slim(lake, spark, tmp_path_factory):
     state = tmp / "prod-state"
     lakehouse(REPO, "prod-state", "--state", str(state), "--keep-engine")
 
-    checkout = tmp / "checkout"
-    shutil.copytree(REPO, checkout, ignore=COPY_IGNORE)
+    checkout = copy_checkout(tmp / "checkout")
     model = next(checkout.glob(f"models/silver/*/{CHANGED}.sql"))
     text = model.read_text()
     assert "product_name," in text
