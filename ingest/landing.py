@@ -90,8 +90,10 @@ def triggered_files(root: Path, pattern: str) -> dict[Path, str]:
         except (ValueError, KeyError, TypeError) as err:
             raise ValueError(f"trigger file {trigger} is not valid: {err}") from err
         base = trigger.parent.parent
-        for rel in files.values() if isinstance(files, dict) else files:
-            named[(base / rel).resolve()] = batch
+        for entry in files.values() if isinstance(files, dict) else files:
+            # an entity's entry is one file, or a list of its part files
+            for rel in [entry] if isinstance(entry, str) else entry:
+                named[(base / rel).resolve()] = batch
     return named
 
 

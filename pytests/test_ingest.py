@@ -89,6 +89,24 @@ def test_ecommerce_waits_for_its_trigger(spark, tmp_path):
     assert [r[0] for r in batches] == [json.loads(held)["batch_id"]]
 
 
+def test_part_files_load_under_their_trigger(spark, tmp_path, monkeypatch):
+    from ingest.generate import common
+
+    monkeypatch.setattr(common, "PART_ROWS", 1_000)
+    landing = tmp_path / "landing"
+    counts = generate_day(landing, 1, scale=0.05, domains=["ecommerce"])
+    conf = isolated_config("t_parts")
+    report = Loader(spark, conf, landing).run(conf.select(domains=["ecommerce"]))
+    orders = sorted(r.file for r in report.results if r.source == "ecommerce_orders" and r.status == "loaded")
+    assert [Path(f).name for f in orders] == ["orders_2025_01_15.csv", "orders_2025_01_15_part001.csv",
+                                              "orders_2025_01_15_part002.csv"]  # fmt: skip
+    assert sum(r.rows_read for r in report.results if r.source == "ecommerce_orders") == sum(
+        n for f, n in counts.items() if "/orders/" in f
+    )
+    batches = spark.sql("select distinct _batch_id from t_parts.ecommerce_orders").collect()
+    assert [r[0] for r in batches] == ["ecommerce_2025_01_15"]
+
+
 def test_bad_files_are_rejected_with_a_reason_and_the_rest_loads(spark, tmp_path, lake):
     landing = tmp_path / "landing"
     generate_day(landing, 1, scale=0.05, domains=["contact_center", "media"])

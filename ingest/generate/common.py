@@ -146,6 +146,27 @@ def write_parquet(path: Path, rows: list[dict[str, Any]], schema: pa.Schema) -> 
     return table.num_rows
 
 
+# A day's fact rows are written in part files of at most this many rows, so
+# the generator's memory stays flat at large scales (scale 100 is ~5M rows per
+# fact). Up to scale 10 every fact fits one part, named as the document names it.
+PART_ROWS = 500_000
+
+
+def fact_parts(rng: random.Random, seed: int, domain: str, day: int, first: int, count: int):
+    """(part, first id, rows, rng) for a day's `count` facts from id `first`.
+
+    Part 0 draws from `rng`, the day's generator, which the caller goes on
+    using afterwards; later parts get their own seeded generator."""
+    for part, start in enumerate(range(first, first + count, PART_ROWS)):
+        part_rng = rng if part == 0 else rng_for(seed, domain, f"facts:{day}:part{part}")
+        yield part, start, min(PART_ROWS, first + count - start), part_rng
+
+
+def part_file(path: Path, part: int) -> Path:
+    """`orders_2025_01_15.csv`, then `orders_2025_01_15_part001.csv`, ..."""
+    return path if part == 0 else path.with_name(f"{path.stem}_part{part:03d}{path.suffix}")
+
+
 def landing_file(root: Path, domain: str, entity: str, day: int, ext: str) -> Path:
     stamp = day_date(day).strftime("%Y_%m_%d")
     return root / domain / entity / f"{entity}_{stamp}.{ext}"

@@ -11,7 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from ingest.generate.common import (
-    day_date, duplicate, fmt_ts, landing_file, person, rng_for, scaled, spoil, ts, write_csv,
+    day_date, duplicate, fact_parts, fmt_ts, landing_file, part_file, person, rng_for, scaled, spoil, ts, write_csv,
 )  # fmt: skip
 
 DOMAIN = "contact_center"
@@ -51,7 +51,7 @@ def _state(seed: int, day: int, scale: float):
     for d in range(2, day + 1):
         rng = rng_for(seed, DOMAIN, f"changes:{d}")
         changed_a = set(rng.sample(sorted(agents), k=max(1, len(agents) * 3 // 100)))
-        for a in changed_a:
+        for a in sorted(changed_a):
             agents[a]["team"] = rng.choice(teams)
         sid = rng.choice(sorted(supervisors))
         p = person(rng, 1000 + d)
@@ -86,8 +86,18 @@ def generate(root: Path, day: int, seed: int, scale: float) -> dict[str, int]:
     n_rows = size["interactions"] if day == 1 else per_day
     first = 1 if day == 1 else size["interactions"] + (day - 2) * per_day + 1
     agent_ids = sorted(agents)
+    path = landing_file(root, DOMAIN, "interactions", day, "csv")
+    for part, start, count, part_rng in fact_parts(rng, seed, DOMAIN, day, first, n_rows):
+        rows = _interactions(part_rng, the_day, day, start, count, agent_ids)
+        garbled = ["garbled,,line with \"unclosed quote"]
+        counts[str(part_file(path, part))] = write_csv(part_file(path, part), COLUMNS["interactions"], rows, garbled, part_rng)
+    return counts
+
+
+def _interactions(rng, the_day, day: int, first: int, count: int, agent_ids: list) -> list[dict]:
+    """One part of a day's interactions, spoiled and with duplicates."""
     rows = []
-    for n in range(first, first + n_rows):
+    for n in range(first, first + count):
         start = ts(the_day - timedelta(days=rng.randint(0, 13) if day == 1 else 0), rng)
         end = start + timedelta(seconds=rng.randint(60, 3600))
         rows.append({
@@ -96,7 +106,4 @@ def generate(root: Path, day: int, seed: int, scale: float) -> dict[str, int]:
             "resolution": rng.choice(RESOLUTIONS),
         })  # fmt: skip
     spoil(rows, rng, [_missing_agent, _bad_time, _end_before_start], 0.01)
-    rows = duplicate(rows, rng, 0.01)
-    path = landing_file(root, DOMAIN, "interactions", day, "csv")
-    counts[str(path)] = write_csv(path, COLUMNS["interactions"], rows, ["garbled,,line with \"unclosed quote"], rng)
-    return counts
+    return duplicate(rows, rng, 0.01)

@@ -12,7 +12,8 @@ from datetime import timedelta
 from pathlib import Path
 
 from ingest.generate.common import (
-    address, day_date, duplicate, fmt_ts, landing_file, person, rng_for, scaled, spoil, ts, write_csv, write_jsonl,
+    address, day_date, duplicate, fact_parts, fmt_ts, landing_file, part_file, person, rng_for, scaled, spoil, ts,
+    write_csv, write_jsonl,
 )  # fmt: skip
 
 DOMAIN = "cx"
@@ -56,6 +57,21 @@ def _missing_customer(row, rng):
     row.pop("customer_id", None)
 
 
+def _surveys(rng, the_day, day: int, first: int, count: int, n_customers: int) -> list[dict]:
+    """One part of a day's survey responses, spoiled and with duplicates."""
+    surveys = []
+    for n in range(first, first + count):
+        when = the_day - timedelta(days=rng.randint(0, 29) if day == 1 else 0)
+        surveys.append({
+            "response_id": f"R{n:08d}", "timestamp": fmt_ts(ts(when, rng)),
+            "customer_id": f"C{rng.randint(1, n_customers):06d}",
+            "satisfaction_score": _score(rng), "nps_score": _score(rng), "feedback_text": rng.choice(TEXTS),
+            "survey_type": rng.choice(SURVEY_TYPES), "channel": rng.choice(CHANNELS),
+        })  # fmt: skip
+    spoil(surveys, rng, [_out_of_range, _missing_score, _missing_customer], 0.01)
+    return duplicate(surveys, rng, 0.01)
+
+
 def generate(root: Path, day: int, seed: int, scale: float) -> dict[str, int]:
     size = sizes(scale)
     customers = {n: _customer(seed, n) for n in range(1, size["customers"] + 1)}
@@ -63,7 +79,7 @@ def generate(root: Path, day: int, seed: int, scale: float) -> dict[str, int]:
     for d in range(2, day + 1):
         rng = rng_for(seed, DOMAIN, f"changes:{d}")
         delivered = set(rng.sample(sorted(customers), k=max(1, len(customers) * 2 // 100)))
-        for n in delivered:
+        for n in sorted(delivered):
             customers[n]["segment"] = rng.choice(SEGMENTS)
     the_day = day_date(day)
     rng = rng_for(seed, DOMAIN, f"facts:{day}")
@@ -75,20 +91,11 @@ def generate(root: Path, day: int, seed: int, scale: float) -> dict[str, int]:
 
     n_surveys = size["surveys"] if day == 1 else max(1, size["surveys"] // 20)
     first = 1 if day == 1 else size["surveys"] + (day - 2) * max(1, size["surveys"] // 20) + 1
-    surveys = []
-    for n in range(first, first + n_surveys):
-        when = the_day - timedelta(days=rng.randint(0, 29) if day == 1 else 0)
-        surveys.append({
-            "response_id": f"R{n:08d}", "timestamp": fmt_ts(ts(when, rng)),
-            "customer_id": f"C{rng.randint(1, size['customers']):06d}",
-            "satisfaction_score": _score(rng), "nps_score": _score(rng), "feedback_text": rng.choice(TEXTS),
-            "survey_type": rng.choice(SURVEY_TYPES), "channel": rng.choice(CHANNELS),
-        })  # fmt: skip
-    spoil(surveys, rng, [_out_of_range, _missing_score, _missing_customer], 0.01)
-    surveys = duplicate(surveys, rng, 0.01)
-    broken = ['{"response_id": "R-broken", "timestamp": ' for _ in range(max(1, n_surveys // 2000))]
     path = landing_file(root, DOMAIN, "surveys", day, "json")
-    counts[str(path)] = write_jsonl(path, surveys, broken, rng)
+    for part, start, count, part_rng in fact_parts(rng, seed, DOMAIN, day, first, n_surveys):
+        surveys = _surveys(part_rng, the_day, day, start, count, size["customers"])
+        broken = ['{"response_id": "R-broken", "timestamp": ' for _ in range(max(1, count // 2000))]
+        counts[str(part_file(path, part))] = write_jsonl(part_file(path, part), surveys, broken, part_rng)
 
     n_forms = size["feedback"] if day == 1 else max(1, size["feedback"] // 20)
     first = 1 if day == 1 else size["feedback"] + (day - 2) * max(1, size["feedback"] // 20) + 1

@@ -13,7 +13,8 @@ from datetime import timedelta
 from pathlib import Path
 
 from ingest.generate.common import (
-    address, day_date, duplicate, fmt_ts, landing_file, person, rng_for, scaled, spoil, ts, write_csv,
+    address, day_date, duplicate, fact_parts, fmt_ts, landing_file, part_file, person, rng_for, scaled, spoil, ts,
+    write_csv,
 )  # fmt: skip
 
 DOMAIN = "ecommerce"
@@ -159,29 +160,11 @@ def _orphan(row, rng):
     row["customer_id"] = f"C9{rng.randint(10000, 99999)}"
 
 
-def generate(root: Path, day: int, seed: int, scale: float) -> dict[str, int]:
-    size = sizes(scale)
-    customers, products, delivered_c, delivered_p = _state(seed, day, scale)
-    the_day = day_date(day)
-    created = fmt_ts(ts(the_day, rng_for(seed, DOMAIN, f"created:{day}")))
-    rng = rng_for(seed, DOMAIN, f"facts:{day}")
-    counts: dict[str, int] = {}
-    files: dict[str, Path] = {}
-
-    cust_rows = [{**customers[c], "created_timestamp": created} for c in sorted(delivered_c)]
-    spoil(cust_rows, rng, [_bad_email, _bad_phone, _missing_key], 0.015)
-    files["customers"] = landing_file(root, DOMAIN, "customers", day, "csv")
-    counts[str(files["customers"])] = write_csv(files["customers"], COLUMNS["customers"], cust_rows)
-
-    prod_rows = [{**products[p], "created_timestamp": created} for p in sorted(delivered_p)]
-    files["products"] = landing_file(root, DOMAIN, "products", day, "csv")
-    counts[str(files["products"])] = write_csv(files["products"], COLUMNS["products"], prod_rows)
-
-    n_orders = size["orders"] if day == 1 else max(1, size["orders"] // 20)
-    first_order = 1 if day == 1 else size["orders"] + (day - 2) * max(1, size["orders"] // 20) + 1
-    customer_ids, product_ids = sorted(customers), sorted(products)
+def _orders(rng, the_day, day: int, first: int, count: int, customers: dict, products: dict,
+            customer_ids: list, product_ids: list) -> tuple[list[dict], list[dict]]:
+    """One part of a day's orders (spoiled and with duplicates) and their shipping rows."""
     orders, shipping = [], []
-    for n in range(first_order, first_order + n_orders):
+    for n in range(first, first + count):
         late = day > 1 and rng.random() < 0.03
         order_day = the_day - timedelta(days=1 if late else (0 if day > 1 else rng.randint(0, 89)))
         cust = customers[rng.choice(customer_ids)]
@@ -217,13 +200,39 @@ def generate(root: Path, day: int, seed: int, scale: float) -> dict[str, int]:
             "created_timestamp": order["created_timestamp"],
         })  # fmt: skip
     spoil(orders, rng, [_bad_amount, _missing_key, _orphan], 0.015)
-    orders = duplicate(orders, rng, 0.01)
-    broken = [f"BROKEN-LINE-{day}-{i};;no delimiter here" for i in range(max(1, n_orders // 2000))]
-    files["orders"] = landing_file(root, DOMAIN, "orders", day, "csv")
-    counts[str(files["orders"])] = write_csv(files["orders"], COLUMNS["orders"], orders, broken, rng)
+    return duplicate(orders, rng, 0.01), shipping
 
-    files["shipping"] = landing_file(root, DOMAIN, "shipping", day, "csv")
-    counts[str(files["shipping"])] = write_csv(files["shipping"], COLUMNS["shipping"], shipping)
+
+def generate(root: Path, day: int, seed: int, scale: float) -> dict[str, int]:
+    size = sizes(scale)
+    customers, products, delivered_c, delivered_p = _state(seed, day, scale)
+    the_day = day_date(day)
+    created = fmt_ts(ts(the_day, rng_for(seed, DOMAIN, f"created:{day}")))
+    rng = rng_for(seed, DOMAIN, f"facts:{day}")
+    counts: dict[str, int] = {}
+    files: dict[str, Path | list[Path]] = {}
+
+    cust_rows = [{**customers[c], "created_timestamp": created} for c in sorted(delivered_c)]
+    spoil(cust_rows, rng, [_bad_email, _bad_phone, _missing_key], 0.015)
+    files["customers"] = landing_file(root, DOMAIN, "customers", day, "csv")
+    counts[str(files["customers"])] = write_csv(files["customers"], COLUMNS["customers"], cust_rows)
+
+    prod_rows = [{**products[p], "created_timestamp": created} for p in sorted(delivered_p)]
+    files["products"] = landing_file(root, DOMAIN, "products", day, "csv")
+    counts[str(files["products"])] = write_csv(files["products"], COLUMNS["products"], prod_rows)
+
+    n_orders = size["orders"] if day == 1 else max(1, size["orders"] // 20)
+    first_order = 1 if day == 1 else size["orders"] + (day - 2) * max(1, size["orders"] // 20) + 1
+    customer_ids, product_ids = sorted(customers), sorted(products)
+    for entity in ("orders", "shipping"):
+        files[entity] = []
+    for part, start, count, part_rng in fact_parts(rng, seed, DOMAIN, day, first_order, n_orders):
+        orders, shipping = _orders(part_rng, the_day, day, start, count, customers, products, customer_ids, product_ids)
+        broken = [f"BROKEN-LINE-{day}-{f'p{part}-' if part else ''}{i};;no delimiter here" for i in range(max(1, count // 2000))]
+        for entity, rows, bad in (("orders", orders, broken), ("shipping", shipping, [])):
+            path = part_file(landing_file(root, DOMAIN, entity, day, "csv"), part)
+            counts[str(path)] = write_csv(path, COLUMNS[entity], rows, bad, part_rng)
+            files[entity].append(path)
 
     inv_rows = []
     for pid in product_ids:
@@ -244,7 +253,14 @@ def generate(root: Path, day: int, seed: int, scale: float) -> dict[str, int]:
     trigger.write_text(json.dumps({
         "batch_id": f"ecommerce_{the_day.strftime('%Y_%m_%d')}",
         "batch_date": the_day.isoformat(),
-        "files": {entity: str(path.relative_to(root / DOMAIN)) for entity, path in files.items()},
+        "files": {entity: _relative(paths, root / DOMAIN) for entity, paths in files.items()},
         "created_at": created,
     }, indent=2) + "\n")  # fmt: skip
     return counts
+
+
+def _relative(paths: Path | list[Path], base: Path) -> str | list[str]:
+    """A trigger entry: one file, or the list of a fact's part files."""
+    if isinstance(paths, Path):
+        return str(paths.relative_to(base))
+    return str(paths[0].relative_to(base)) if len(paths) == 1 else [str(p.relative_to(base)) for p in paths]

@@ -13,7 +13,9 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from ingest.generate.common import day_date, duplicate, landing_file, rng_for, scaled, spoil, ts, write_parquet
+from ingest.generate.common import (
+    day_date, duplicate, fact_parts, landing_file, part_file, rng_for, scaled, spoil, ts, write_parquet,
+)  # fmt: skip
 
 DOMAIN = "media"
 CONTENT_TYPES = ["movie", "series_episode", "documentary", "clip", "live_event"]
@@ -85,6 +87,24 @@ def _negative_bitrate(row, rng):
     row["bitrate_kbps"] = -abs(row["bitrate_kbps"])
 
 
+def _deliveries(rng, the_day, day: int, first: int, count: int, asset_ids: list, device_ids: list, geo_ids: list) -> list[dict]:
+    """One part of a day's delivery sessions, spoiled and with duplicates."""
+    rows = []
+    for n in range(first, first + count):
+        bitrate = rng.choice([800, 1500, 3000, 6000, 12000])
+        error = rng.random() < 0.02
+        rows.append({
+            "delivery_id": f"D{n:09d}", "asset_id": rng.choice(asset_ids), "device_id": rng.choice(device_ids),
+            "geo_id": rng.choice(geo_ids), "cdn": rng.choice(CDNS),
+            "event_time": ts(the_day - timedelta(days=rng.randint(0, 6) if day == 1 else 0), rng),
+            "bitrate_kbps": bitrate, "startup_time_ms": int(rng.expovariate(1 / 900)), "buffering_ms": int(rng.expovariate(1 / 400)),
+            "error_code": rng.choice(["E1001", "E2002", "E5003"]) if error else None,
+            "bytes_delivered": 0 if error else bitrate * 125 * rng.randint(30, 3600), "watch_seconds": 0 if error else rng.randint(30, 3600),
+        })  # fmt: skip
+    spoil(rows, rng, [_null_asset, _negative_bitrate], 0.01)
+    return duplicate(rows, rng, 0.005)
+
+
 def generate(root: Path, day: int, seed: int, scale: float) -> dict[str, int]:
     size = sizes(scale)
     assets, devices, geo = _dimensions(seed, scale)
@@ -92,7 +112,7 @@ def generate(root: Path, day: int, seed: int, scale: float) -> dict[str, int]:
     for d in range(2, day + 1):
         rng = rng_for(seed, DOMAIN, f"changes:{d}")
         changed = set(rng.sample(sorted(assets), k=max(1, len(assets) // 50)))
-        for a in changed:
+        for a in sorted(changed):
             assets[a]["maturity_rating"] = rng.choice(["G", "PG", "PG-13", "R"])
             assets[a]["title"] = assets[a]["title"].split(" (")[0] + f" (remastered {d})"
     rng = rng_for(seed, DOMAIN, f"facts:{day}")
@@ -109,22 +129,10 @@ def generate(root: Path, day: int, seed: int, scale: float) -> dict[str, int]:
     n_rows = size["delivery"] if day == 1 else per_day
     first = 1 if day == 1 else size["delivery"] + (day - 2) * per_day + 1
     asset_ids, device_ids, geo_ids = sorted(assets), sorted(devices), sorted(geo)
-    rows = []
-    for n in range(first, first + n_rows):
-        bitrate = rng.choice([800, 1500, 3000, 6000, 12000])
-        error = rng.random() < 0.02
-        rows.append({
-            "delivery_id": f"D{n:09d}", "asset_id": rng.choice(asset_ids), "device_id": rng.choice(device_ids),
-            "geo_id": rng.choice(geo_ids), "cdn": rng.choice(CDNS),
-            "event_time": ts(the_day - timedelta(days=rng.randint(0, 6) if day == 1 else 0), rng),
-            "bitrate_kbps": bitrate, "startup_time_ms": int(rng.expovariate(1 / 900)), "buffering_ms": int(rng.expovariate(1 / 400)),
-            "error_code": rng.choice(["E1001", "E2002", "E5003"]) if error else None,
-            "bytes_delivered": 0 if error else bitrate * 125 * rng.randint(30, 3600), "watch_seconds": 0 if error else rng.randint(30, 3600),
-        })  # fmt: skip
-    spoil(rows, rng, [_null_asset, _negative_bitrate], 0.01)
-    rows = duplicate(rows, rng, 0.005)
     path = landing_file(root, DOMAIN, "delivery", day, "parquet")
-    counts[str(path)] = write_parquet(path, rows, SCHEMAS["delivery"])
+    for part, start, count, part_rng in fact_parts(rng, seed, DOMAIN, day, first, n_rows):
+        rows = _deliveries(part_rng, the_day, day, start, count, asset_ids, device_ids, geo_ids)
+        counts[str(part_file(path, part))] = write_parquet(part_file(path, part), rows, SCHEMAS["delivery"])
 
     metrics = []
     for a in asset_ids:

@@ -14,7 +14,8 @@ from pathlib import Path
 import pyarrow as pa
 
 from ingest.generate.common import (
-    CITIES, address, day_date, duplicate, landing_file, person, rng_for, scaled, spoil, ts, write_parquet,
+    CITIES, address, day_date, duplicate, fact_parts, landing_file, part_file, person, rng_for, scaled, spoil, ts,
+    write_parquet,
 )  # fmt: skip
 
 DOMAIN = "retail"
@@ -75,13 +76,13 @@ def _state(seed: int, day: int, scale: float):
     for d in range(2, day + 1):
         rng = rng_for(seed, DOMAIN, f"changes:{d}")
         new_c = set(rng.sample(sorted(customers), k=max(1, len(customers) * 2 // 100)))
-        for n in new_c:
+        for n in sorted(new_c):
             customers[n]["city"] = address(rng)["city"]
         for n in range(len(customers) + 1, len(customers) + 1 + max(1, size["customers"] // 100)):
             customers[n] = _customer(seed, n)
             new_c.add(n)
         new_p = set(rng.sample(sorted(products), k=max(1, len(products) * 5 // 100)))
-        for n in new_p:
+        for n in sorted(new_p):
             products[n]["price"] = round(products[n]["price"] * rng.uniform(0.9, 1.15), 2)
             products[n]["is_active"] = rng.random() < 0.85
     return customers, products, new_c, new_p
@@ -112,8 +113,16 @@ def generate(root: Path, day: int, seed: int, scale: float) -> dict[str, int]:
     n_tx = size["transactions"] if day == 1 else per_day
     first = 1 if day == 1 else size["transactions"] + (day - 2) * per_day + 1
     cust_ids, prod_ids = sorted(customers), sorted(products)
+    path = landing_file(root, DOMAIN, "transactions", day, "parquet")
+    for part, start, count, part_rng in fact_parts(rng, seed, DOMAIN, day, first, n_tx):
+        rows = _transactions(part_rng, the_day, day, start, count, products, cust_ids, prod_ids)
+        counts[str(part_file(path, part))] = write_parquet(part_file(path, part), rows, SCHEMAS["transactions"])
+    return counts
+
+
+def _transactions(rng, the_day, day: int, first: int, count: int, products: dict, cust_ids: list, prod_ids: list) -> list[dict]:
     rows = []
-    for n in range(first, first + n_tx):
+    for n in range(first, first + count):
         prod = products[rng.choice(prod_ids)]
         qty = rng.randint(1, 5)
         device = rng.choices(list(DEVICES), weights=[50, 40, 10])[0]
@@ -125,7 +134,4 @@ def generate(root: Path, day: int, seed: int, scale: float) -> dict[str, int]:
             "status": rng.choice(STATUSES), "device_type": device, "browser": rng.choice(DEVICES[device]),
         })  # fmt: skip
     spoil(rows, rng, [_null_customer, _negative_quantity, _unknown_status], 0.01)
-    rows = duplicate(rows, rng, 0.005)
-    path = landing_file(root, DOMAIN, "transactions", day, "parquet")
-    counts[str(path)] = write_parquet(path, rows, SCHEMAS["transactions"])
-    return counts
+    return duplicate(rows, rng, 0.005)
