@@ -1,6 +1,6 @@
 {#- One row per order_id. Incremental: each run reads only bronze rows
-    ingested since the newest row it already has, less a lookback window for
-    late files, and merges them on order_id (the latest delivery wins). -#}
+    ingested since the newest row it already has (late files carry the stamp
+    of their arrival) and merges them on order_id (the latest delivery wins). -#}
 {{
     config(
         materialized=incremental_where_supported(),

@@ -1,8 +1,19 @@
-{#- One row per order's shipment: the latest delivered version. -#}
+{#- One row per order's shipment: the latest delivered version. Incremental:
+    reads only newly ingested shipping rows and merges them on order_id. -#}
+{{
+    config(
+        materialized=incremental_where_supported(),
+        unique_key='order_id',
+        incremental_strategy='merge',
+        on_schema_change='append_new_columns',
+    )
+}}
+
 with
 
 source as (
     select * from {{ source('ecommerce', 'shipping') }}
+    where {{ ingested_since_last_build() }}
 ),
 
 latest as (
