@@ -1,4 +1,4 @@
-"""python -m bench [--scales 1 10] [--large] [--spark-scales 1 10]"""
+"""python -m bench [--scales 1 10] [--large] [--spark-scales 1 10] [--fresh]"""
 
 from __future__ import annotations
 
@@ -15,9 +15,10 @@ def cli() -> None:
         "--spark-scales", type=float, nargs="*", default=[1, 10],
         help="scales also run on Apache Spark local[2] for the comparison (default 1 10)",
     )  # fmt: skip
+    parser.add_argument("--fresh", action="store_true", help="drop the runs of other scales from the last results")
     args = parser.parse_args()
     scales = sorted(set(args.scales + ([100.0] if args.large else [])))
-    results = main(scales, args.spark_scales)
+    results = main(scales, args.spark_scales, keep=not args.fresh)
     for c in results["comparison"]:
         print(f"scale {c['scale']:g}: Spark local[2] / Sail = {c['build_ratio']:.1f}x (dbt build), "
               f"{c['ingest_build_ratio']:.1f}x (ingest + build)")  # fmt: skip

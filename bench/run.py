@@ -226,7 +226,8 @@ def markdown(results: dict) -> str:
         "[benchmarks.json](benchmarks.json).",
         "",
         f"Machine: {m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB, {m['os']}, Python {m['python']}; "
-        + ", ".join(f"{k} {v}" for k, v in m["versions"].items()) + f". Run at {results['finished_at']}.",
+        + ", ".join(f"{k} {v}" for k, v in m["versions"].items()) + f". Written at {results['finished_at']};"
+        " each run's own time is in the JSON.",
         "",
         "## Summary",
         "",
@@ -274,20 +275,39 @@ def compare(runs: list[dict]) -> list[dict]:
     return out
 
 
-def main(scales: list[float], spark_scales: list[float]) -> dict:
-    runs = []
-    for scale in scales:
-        for engine_name in ("sail", "spark") if scale in spark_scales else ("sail",):
-            run = Run(lake_settings(engine_name, scale), scale)
-            run.execute()
-            runs.append(run.summary())
-            shutil.rmtree(run.settings.lake_root, ignore_errors=True)  # keep the disk free for the next scale
+def previous_runs() -> list[dict]:
+    try:
+        return json.loads(RESULTS_JSON.read_text())["runs"]
+    except (OSError, ValueError, KeyError):
+        return []
+
+
+def write(runs: list[dict]) -> dict:
+    """Write the JSON and the Markdown table for `runs`."""
     results = {
         "machine": machine(),
         "finished_at": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-        "runs": runs,
+        "runs": sorted(runs, key=lambda r: (r["scale"], r["engine"] != "sail")),
         "comparison": compare(runs),
     }
     RESULTS_JSON.write_text(json.dumps(results, indent=2) + "\n")
     RESULTS_MD.write_text(markdown(results))
+    return results
+
+
+def main(scales: list[float], spark_scales: list[float], keep: bool = True) -> dict:
+    """Run every (engine, scale) asked for. With `keep`, runs of other scales
+    from the last results stay in the table (so scale 100 can be run on its
+    own); the file is rewritten after each run, so an interrupted benchmark
+    keeps what it measured."""
+    runs = previous_runs() if keep else []
+    results: dict = {}
+    for scale in scales:
+        for engine_name in ("sail", "spark") if scale in spark_scales else ("sail",):
+            run = Run(lake_settings(engine_name, scale), scale)
+            run.execute()
+            summary = {**run.summary(), "finished_at": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
+            runs = [r for r in runs if (r["engine"], r["scale"]) != (summary["engine"], scale)] + [summary]
+            results = write(runs)
+            shutil.rmtree(run.settings.lake_root, ignore_errors=True)  # keep the disk free for the next scale
     return results
