@@ -97,6 +97,9 @@ class Stage:
     rows: int = 0
     peak_rss_mb: dict[str, float] = field(default_factory=dict)
     peak_total_rss_mb: float = 0.0
+    # dbt stages: seconds per kind of node, summed over dbt's threads, and the slowest nodes
+    node_seconds: dict[str, float] = field(default_factory=dict)
+    slowest: list[tuple[str, float]] = field(default_factory=list)
 
     @property
     def rows_per_second(self) -> float:
@@ -147,8 +150,24 @@ class Run:
                       {k: round(v / 2**20, 1) for k, v in sampler.peaks.items()},
                       round(sampler.peak_total / 2**20, 1))  # fmt: skip
         print(f" {seconds:.1f} s, peak {stage.peak_total_rss_mb:.0f} MB", flush=True)
+        if cmd[-1] == "build":
+            self._profile(stage)
         self.stages.append(stage)
         return stage
+
+    def _profile(self, stage: Stage, top: int = 8) -> None:
+        """Where a dbt build's time went, from its run_results.json (kept under
+        bench/.work/ for a closer look)."""
+        path = Path(self.env["DBT_TARGET_PATH"]) / "run_results.json"
+        keep = WORK / "run_results" / f"{self.settings.engine}-scale{self.scale:g}-{stage.name.split('(')[-1][:-1].replace(' ', '')}.json"
+        keep.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, keep)
+        results = json.loads(path.read_text())["results"]
+        for r in results:
+            kind = r["unique_id"].split(".")[0]
+            stage.node_seconds[kind] = round(stage.node_seconds.get(kind, 0) + r["execution_time"], 1)
+        ranked = sorted(results, key=lambda r: -r["execution_time"])[:top]
+        stage.slowest = [(r["unique_id"].split(".")[-1], round(r["execution_time"], 1)) for r in ranked]
 
     def bronze_rows(self) -> int:
         from pyspark.sql import SparkSession
@@ -255,6 +274,11 @@ def markdown(results: dict) -> str:
             rate = f"{s['rows_per_second']:,}" if s["rows_per_second"] else ""
             lines.append(f"| {s['name']} | {s['seconds']:.1f} | {rows} | {rate} | {peaks} |")
         lines.append("")
+        for s in r["stages"]:
+            if s.get("node_seconds"):
+                kinds = ", ".join(f"{k} {v:.0f} s" for k, v in sorted(s["node_seconds"].items(), key=lambda kv: -kv[1]))
+                slow = ", ".join(f"`{n}` {t:.1f} s" for n, t in s["slowest"])
+                lines += [f"- {s['name']}: node time summed over dbt's threads: {kinds}. Slowest: {slow}.", ""]
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
