@@ -137,3 +137,24 @@
   {%- endset -%}
   {% do sail_rewrite_table(relation, select_sql) %}
 {% endmacro %}
+
+
+{% macro sail__get_merge_sql(target, source, unique_key, dest_columns, incremental_predicates) -%}
+  {#-
+    Sail plans MERGE with the source evaluated more than once: from dbt's
+    temporary view (a bronze scan behind a watermark and a window dedupe) a
+    merge of 250K new rows into 5M took ~28 s, from a table ~6 s. So the new
+    rows are staged once in a Delta table of the `scratch` schema, which the
+    merge then reads. The staged rows stay there until the model's next merge.
+  -#}
+  {%- set scratch_schema = generate_schema_name('scratch', none) -%}
+  {%- set staged = api.Relation.create(schema=scratch_schema, identifier=target.identifier ~ '__merge_source', type='table') -%}
+  {% do adapter.create_schema(staged) %}
+  {% call statement('merge_drop_stale_source') %}drop table if exists {{ staged }}{% endcall %}
+  {% call statement('merge_stage_source') %}
+    create table {{ staged }} using delta
+    location '{{ sail_schema_location(scratch_schema) }}/{{ staged.identifier }}/{{ sail_generation() }}'
+    as select * from {{ source }}
+  {% endcall %}
+  {{- return(spark__get_merge_sql(target, staged, unique_key, dest_columns, incremental_predicates)) -}}
+{%- endmacro %}
