@@ -139,13 +139,13 @@
 {% endmacro %}
 
 
-{% macro sail__get_merge_sql(target, source, unique_key, dest_columns, incremental_predicates) -%}
+{% macro sail_stage_merge_source(source, target) -%}
   {#-
-    Sail plans MERGE with the source evaluated more than once: from dbt's
-    temporary view (a bronze scan behind a watermark and a window dedupe) a
-    merge of 250K new rows into 5M took ~28 s, from a table ~6 s. So the new
-    rows are staged once in a Delta table of the `scratch` schema, which the
-    merge then reads. The staged rows stay there until the model's next merge.
+    Sail's MERGE evaluates its source more than once: from dbt's temporary
+    view (a bronze scan behind a watermark and a window dedupe) a merge of
+    250K new rows into 5M took ~28 s, from a table ~6 s. So the rows to merge
+    are first written once to a Delta table in the `scratch` schema, which the
+    merge then reads; they stay there until the model's next merge.
   -#}
   {%- set scratch_schema = generate_schema_name('scratch', none) -%}
   {%- set staged = api.Relation.create(schema=scratch_schema, identifier=target.identifier ~ '__merge_source', type='table') -%}
@@ -156,5 +156,18 @@
     location '{{ sail_schema_location(scratch_schema) }}/{{ staged.identifier }}/{{ sail_generation() }}'
     as select * from {{ source }}
   {% endcall %}
+  {{- return(staged) -}}
+{%- endmacro %}
+
+
+{% macro sail__get_merge_sql(target, source, unique_key, dest_columns, incremental_predicates) -%}
+  {%- set staged = sail_stage_merge_source(source, target) -%}
   {{- return(spark__get_merge_sql(target, staged, unique_key, dest_columns, incremental_predicates)) -}}
+{%- endmacro %}
+
+
+{% macro sail__snapshot_merge_sql(target, source, insert_cols) -%}
+  {#- The snapshot's staging view compares the source with the whole snapshot. -#}
+  {%- set staged = sail_stage_merge_source(source, target) -%}
+  {{- return(spark__snapshot_merge_sql(target, staged, insert_cols)) -}}
 {%- endmacro %}
