@@ -59,6 +59,11 @@ from (select explode(sequence(1, {{ var('rows', 3) }})) as id) as ids
           on_schema_change='append_new_columns') }}
 select * from {{ ref('wide') }}
 """,
+    "models/keyed_incremental.sql": """
+{{ config(materialized='incremental', unique_key='id', incremental_strategy='merge') }}
+select id, concat('v', cast({{ var('version', 1) }} as string)) as v
+from (select explode(sequence({{ var('first', 1) }}, {{ var('first', 1) + 2 }})) as id) as ids
+""",
     "snapshots/wide_snapshot.yml": """
 snapshots:
   - name: wide_snapshot
@@ -112,7 +117,7 @@ def columns(settings, table: str) -> list[str]:
 def test_build_rebuild_and_change_columns(project):
     root, settings = project
     first = build(project)
-    assert len(first) == 5
+    assert len(first) == 6
     build(project)  # right after the first: everything replaced or merged again
     assert query(settings, "select count(*) from ovr_silver.wide_incremental") == [(3,)]
     assert query(settings, "select count(*) from ovr_snapshots.wide_snapshot") == [(3,)]
@@ -144,3 +149,21 @@ def test_history_survives_a_restart_of_everything(project):
     assert query(settings, "select count(*) from ovr_snapshots.wide_snapshot") == [(8,)]
     build(project, "--vars", "{wide: true, rows: 4}")  # and builds on after the restart
     assert query(settings, "select count(*) from ovr_snapshots.wide_snapshot") == [(8,)]
+
+
+def test_a_merge_of_only_new_keys_is_an_append(project):
+    """sail__get_merge_sql appends when no new key is in the target and merges
+    otherwise; either way the rows are what MERGE gives."""
+    root, settings = project
+    executed = root / "target" / "run" / "overrides" / "models" / "keyed_incremental.sql"
+
+    def build_keys(first: int, version: int) -> str:
+        build(project, "--select", "keyed_incremental", "--vars", f"{{first: {first}, version: {version}}}")
+        return executed.read_text().lower()
+
+    build_keys(1, 1)  # creates ids 1-3
+    assert "insert into" in build_keys(4, 2)  # ids 4-6: all new
+    assert "merge into" in build_keys(5, 3)  # ids 5-7: 5 and 6 exist
+    rows = query(settings, "select id, v from ovr_silver.keyed_incremental order by id")
+    assert rows == [(1, "v1"), (2, "v1"), (3, "v1"), (4, "v2"), (5, "v3"), (6, "v3"), (7, "v3")]
+

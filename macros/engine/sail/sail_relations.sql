@@ -161,8 +161,37 @@
 
 
 {% macro sail__get_merge_sql(target, source, unique_key, dest_columns, incremental_predicates) -%}
+  {#-
+    Sail's MERGE costs about as much as building the target anew (at scale
+    100 a day-2 merge took as long as the day-1 create). When none of the new
+    rows' keys is in the target (the usual day: new orders, new sessions), a
+    merge is an insert, so it runs as one: a plain append, whose cost grows
+    with the new rows only. Reading the target's key columns to know is cheap.
+  -#}
   {%- set staged = sail_stage_merge_source(source, target) -%}
-  {{- return(spark__get_merge_sql(target, staged, unique_key, dest_columns, incremental_predicates)) -}}
+  {%- set keys = [unique_key] if unique_key is string else unique_key -%}
+  {%- if not keys or incremental_predicates -%}
+    {{- return(spark__get_merge_sql(target, staged, unique_key, dest_columns, incremental_predicates)) -}}
+  {%- endif -%}
+  {%- set matched_sql -%}
+    select count(*) from {{ staged }} as new_rows
+    inner join (select {{ keys | join(', ') }} from {{ target }}) as existing
+      on {% for key in keys %}new_rows.{{ key }} = existing.{{ key }}{{ ' and ' if not loop.last }}{% endfor %}
+  {%- endset -%}
+  {%- if run_query(matched_sql).columns[0].values()[0] > 0 -%}
+    {{- return(spark__get_merge_sql(target, staged, unique_key, dest_columns, incremental_predicates)) -}}
+  {%- endif -%}
+  {#- The target's columns in its order; one the model no longer has stays null. -#}
+  {%- set new_columns = adapter.get_columns_in_relation(staged) | map(attribute='name') | map('lower') | list -%}
+  {%- set append_sql -%}
+    insert into {{ target }}
+    select
+    {%- for column in adapter.get_columns_in_relation(target) %}
+      {{ '`' ~ column.name ~ '`' if column.name | lower in new_columns else 'cast(null as ' ~ column.data_type ~ ')' }}{{ ',' if not loop.last }}
+    {%- endfor %}
+    from {{ staged }}
+  {%- endset -%}
+  {{- return(append_sql) -}}
 {%- endmacro %}
 
 
