@@ -99,7 +99,7 @@ class Loader:
         good, bad = counts.get(True, 0), counts.get(False, 0)
         # Stamped per file, when its load starts: loads run one at a time (the
         # landing lock), so stamps grow file by file and an incremental model
-        # that reads `_ingested_at >= its newest stamp` misses no file.
+        # that reads `_ingested_at > its newest stamp` misses no file.
         lineage = [
             F.lit(now()).cast("timestamp").alias("_ingested_at"),
             F.lit(rel).alias("_source_file"),

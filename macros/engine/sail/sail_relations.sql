@@ -80,6 +80,15 @@
 {%- endmacro %}
 
 
+{% macro sail_write_table(relation, location, select_sql) -%}
+  {#- Drop, then create at `location` (a fresh folder: Sail has no CREATE OR REPLACE). -#}
+  {% call statement('drop_' ~ relation.identifier) %}drop table if exists {{ relation }}{% endcall %}
+  {% call statement('create_' ~ relation.identifier) %}
+    create table {{ relation }} using delta location '{{ location }}' as {{ select_sql }}
+  {% endcall %}
+{%- endmacro %}
+
+
 {% macro sail_rewrite_table(relation, select_sql) -%}
   {#-
     Replaces a table's contents and schema with `select_sql` (which may read
@@ -89,18 +98,8 @@
   {%- set scratch = relation.incorporate(path={"identifier": relation.identifier ~ "__dbt_rewrite"}) -%}
   {%- set base = sail_schema_location(relation.schema) -%}
   {%- set gen = sail_generation() -%}
-  {% call statement('rewrite_drop_stale_scratch') %}drop table if exists {{ scratch }}{% endcall %}
-  {% call statement('rewrite_to_scratch') %}
-    create table {{ scratch }} using delta
-    location '{{ base }}/{{ scratch.identifier }}/{{ gen }}'
-    as {{ select_sql }}
-  {% endcall %}
-  {% call statement('rewrite_drop_original') %}drop table if exists {{ relation }}{% endcall %}
-  {% call statement('rewrite_from_scratch') %}
-    create table {{ relation }} using delta
-    location '{{ base }}/{{ relation.identifier }}/{{ gen }}_rewritten'
-    as select * from {{ scratch }}
-  {% endcall %}
+  {% do sail_write_table(scratch, base ~ '/' ~ scratch.identifier ~ '/' ~ gen, select_sql) %}
+  {% do sail_write_table(relation, base ~ '/' ~ relation.identifier ~ '/' ~ gen ~ '_rewritten', 'select * from ' ~ scratch) %}
   {% call statement('rewrite_drop_scratch') %}drop table if exists {{ scratch }}{% endcall %}
 {%- endmacro %}
 
@@ -150,12 +149,8 @@
   {%- set scratch_schema = generate_schema_name('scratch', none) -%}
   {%- set staged = api.Relation.create(schema=scratch_schema, identifier=target.identifier ~ '__merge_source', type='table') -%}
   {% do adapter.create_schema(staged) %}
-  {% call statement('merge_drop_stale_source') %}drop table if exists {{ staged }}{% endcall %}
-  {% call statement('merge_stage_source') %}
-    create table {{ staged }} using delta
-    location '{{ sail_schema_location(scratch_schema) }}/{{ staged.identifier }}/{{ sail_generation() }}'
-    as select * from {{ source }}
-  {% endcall %}
+  {%- set location = sail_schema_location(scratch_schema) ~ '/' ~ staged.identifier ~ '/' ~ sail_generation() -%}
+  {% do sail_write_table(staged, location, 'select * from ' ~ source) %}
   {{- return(staged) -}}
 {%- endmacro %}
 
