@@ -166,4 +166,3 @@ def test_a_merge_of_only_new_keys_is_an_append(project):
     assert "merge into" in build_keys(5, 3)  # ids 5-7: 5 and 6 exist
     rows = query(settings, "select id, v from ovr_silver.keyed_incremental order by id")
     assert rows == [(1, "v1"), (2, "v1"), (3, "v1"), (4, "v2"), (5, "v3"), (6, "v3"), (7, "v3")]
-
