@@ -64,6 +64,21 @@ select * from {{ ref('wide') }}
 select id, concat('v', cast({{ var('version', 1) }} as string)) as v
 from (select explode(sequence({{ var('first', 1) }}, {{ var('first', 1) + 2 }})) as id) as ids
 """,
+    "models/stamped_incremental.sql": """
+{{ config(materialized='incremental', unique_key='id', incremental_strategy='merge') }}
+select id, case when id = {{ var('null_id', 0) }} then null else 'v' end as v, {{ build_stamp() }} as _built_at
+from (select explode(sequence({{ var('first', 1) }}, {{ var('first', 1) + 2 }})) as id) as ids
+""",
+    "models/stamped_incremental.yml": """
+models:
+  - name: stamped_incremental
+    columns:
+      - name: id
+        data_tests: [unique]
+      - name: v
+        data_tests:
+          - not_null: {config: {severity: warn}}
+""",
     "snapshots/wide_snapshot.yml": """
 snapshots:
   - name: wide_snapshot
@@ -90,12 +105,12 @@ def project(tmp_path_factory):
         engine.stop(settings)
 
 
-def build(project, *extra: str) -> list[dict]:
+def build(project, *extra: str, allowed: frozenset = frozenset({"success", "pass"})) -> list[dict]:
     root, settings = project
     run([DBT, "build", "--project-dir", str(root), "--profiles-dir", str(root), *extra],
         env={**settings.env(), "DBT_TARGET_PATH": str(root / "target"), "DBT_LOG_PATH": str(root / "logs")})  # fmt: skip
     results = json.loads((root / "target" / "run_results.json").read_text())["results"]
-    assert {r["status"] for r in results} <= {"success", "pass"}, results
+    assert {r["status"] for r in results} <= allowed, results
     return results
 
 
@@ -117,7 +132,7 @@ def columns(settings, table: str) -> list[str]:
 def test_build_rebuild_and_change_columns(project):
     root, settings = project
     first = build(project)
-    assert len(first) == 6
+    assert len(first) == 9
     build(project)  # right after the first: everything replaced or merged again
     assert query(settings, "select count(*) from ovr_silver.wide_incremental") == [(3,)]
     assert query(settings, "select count(*) from ovr_snapshots.wide_snapshot") == [(3,)]
@@ -166,3 +181,25 @@ def test_a_merge_of_only_new_keys_is_an_append(project):
     assert "merge into" in build_keys(5, 3)  # ids 5-7: 5 and 6 exist
     rows = query(settings, "select id, v from ovr_silver.keyed_incremental order by id")
     assert rows == [(1, "v1"), (2, "v1"), (3, "v1"), (4, "v2"), (5, "v3"), (6, "v3"), (7, "v3")]
+
+
+def test_row_level_tests_read_the_rows_of_the_latest_build(project):
+    """not_null on an incremental model checks the rows the last build wrote
+    (a merged row is stamped anew); unique reads the whole table; the var
+    test_new_rows_only: false checks every row."""
+    root, settings = project
+    compiled = root / "target" / "run" / "overrides" / "models" / "stamped_incremental.yml"
+
+    def null_failures(**vars_: int | bool) -> int:
+        results = build(project, "--select", "stamped_incremental", "--vars", json.dumps(vars_),
+                        allowed=frozenset({"success", "pass", "warn"}))  # fmt: skip
+        (not_null,) = [r for r in results if r["unique_id"].startswith("test.overrides.not_null_")]
+        return not_null["failures"]
+
+    assert null_failures(first=1, null_id=1) == 1  # first build: every row is new
+    assert null_failures(first=4) == 0  # ids 4-6 are checked, id 1 is not
+    assert "_built_at" in next(compiled.rglob("not_null_*.sql")).read_text()
+    assert "_built_at" not in next(compiled.rglob("unique_*.sql")).read_text()
+    assert null_failures(first=4, test_new_rows_only=False) == 1
+    assert null_failures(first=3, null_id=3) == 1  # ids 3-5 merged: 3 is null, 1 is old
+    assert query(settings, "select count(*) from ovr_silver.stamped_incremental where v is null") == [(2,)]

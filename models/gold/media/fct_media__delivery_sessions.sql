@@ -62,7 +62,8 @@ final as (
         -- dates
         delivery.event_time,
         delivery.event_date,
-        delivery._ingested_at
+        delivery._ingested_at,
+        {{ build_stamp() }} as _built_at
     from delivery
     left join assets on delivery.asset_id = assets.asset_id
     left join devices on delivery.device_id = devices.device_id

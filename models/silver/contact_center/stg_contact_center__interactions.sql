@@ -43,7 +43,8 @@ final as (
         end_time,
         cast(start_time as date) as interaction_date,
         _ingested_at,
-        _source_file
+        _source_file,
+        {{ build_stamp() }} as _built_at
     from latest
 )
 

@@ -59,7 +59,8 @@ final as (
         scored.timestamp as responded_at,
         cast(scored.timestamp as date) as response_date,
         scored._ingested_at,
-        scored._source_file
+        scored._source_file,
+        {{ build_stamp() }} as _built_at
     from scored
     left join bands as satisfaction_band
         on

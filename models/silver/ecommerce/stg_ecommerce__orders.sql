@@ -46,7 +46,8 @@ final as (
         created_timestamp as source_created_at,
         _ingested_at,
         _source_file,
-        _batch_id
+        _batch_id,
+        {{ build_stamp() }} as _built_at
     from latest
 )
 

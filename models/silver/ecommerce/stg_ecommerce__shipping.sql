@@ -44,7 +44,8 @@ final as (
         -- dates and timestamps
         created_timestamp as source_created_at,
         _ingested_at,
-        _source_file
+        _source_file,
+        {{ build_stamp() }} as _built_at
     from latest
 )
 

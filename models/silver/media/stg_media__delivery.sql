@@ -47,7 +47,8 @@ final as (
         event_time,
         cast(event_time as date) as event_date,
         _ingested_at,
-        _source_file
+        _source_file,
+        {{ build_stamp() }} as _built_at
     from latest
 )
 

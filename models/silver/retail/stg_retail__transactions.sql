@@ -49,7 +49,8 @@ final as (
 
         -- timestamps
         _ingested_at,
-        _source_file
+        _source_file,
+        {{ build_stamp() }} as _built_at
     from latest
 )
 
