@@ -105,9 +105,9 @@ def project(tmp_path_factory):
         engine.stop(settings)
 
 
-def build(project, *extra: str, allowed: frozenset = frozenset({"success", "pass"})) -> list[dict]:
+def build(project, *extra: str, command: str = "build", allowed: frozenset = frozenset({"success", "pass"})) -> list[dict]:
     root, settings = project
-    run([DBT, "build", "--project-dir", str(root), "--profiles-dir", str(root), *extra],
+    run([DBT, command, "--project-dir", str(root), "--profiles-dir", str(root), *extra],
         env={**settings.env(), "DBT_TARGET_PATH": str(root / "target"), "DBT_LOG_PATH": str(root / "logs")})  # fmt: skip
     results = json.loads((root / "target" / "run_results.json").read_text())["results"]
     assert {r["status"] for r in results} <= allowed, results
@@ -198,8 +198,13 @@ def test_row_level_tests_read_the_rows_of_the_latest_build(project):
 
     assert null_failures(first=1, null_id=1) == 1  # first build: every row is new
     assert null_failures(first=4) == 0  # ids 4-6 are checked, id 1 is not
-    assert "_built_at" in next(compiled.rglob("not_null_*.sql")).read_text()
+    assert "_built_at = cast(" in next(compiled.rglob("not_null_*.sql")).read_text()
     assert "_built_at" not in next(compiled.rglob("unique_*.sql")).read_text()
     assert null_failures(first=4, test_new_rows_only=False) == 1
     assert null_failures(first=3, null_id=3) == 1  # ids 3-5 merged: 3 is null, 1 is old
     assert query(settings, "select count(*) from ovr_silver.stamped_incremental where v is null") == [(2,)]
+
+    # `dbt test` on its own checks the rows of the table's latest build
+    results = build(project, "--select", "stamped_incremental", command="test", allowed=frozenset({"pass", "warn"}))
+    assert "max(_built_at)" in next(compiled.rglob("not_null_*.sql")).read_text()
+    assert {r["unique_id"].split(".")[2].split("_")[0]: r["failures"] for r in results} == {"not": 1, "unique": 0}

@@ -1,7 +1,8 @@
 {#-
   Tests of incremental models check the rows the latest build wrote, not the
   whole history again: row-level tests (each row passes or fails on its own)
-  read only rows whose `_built_at` is the newest. Older rows were tested when
+  read only rows whose `_built_at` is the newest (this build's stamp when the
+  model was built in the same invocation, else the table's newest stamp). Older rows were tested when
   they were written, and a merge that changes a row stamps it anew. Whole-table
   tests (unique, row counts, combinations) still read every row, so a new key
   that repeats an old one fails. A full refresh stamps every row, so it tests
@@ -31,10 +32,15 @@
                              'expression_is_true', 'expect_column_values_to_match_regex'] -%}
   {%- set test_name = (model.test_metadata or {}).get('name') -%}
   {%- set tested = graph.nodes.get(model.attached_node or '') -%}
-  {%- if test_name in row_level_tests and tested and tested.config.materialized == 'incremental' -%}
+  {%- if not (test_name in row_level_tests and tested and tested.config.materialized == 'incremental') -%}
+    {{- return('') -}}
+  {%- elif tested.unique_id in selected_resources -%}
+    {#- built by this invocation: a literal, so Delta's file statistics skip older files -#}
+    {{- return('_built_at = ' ~ build_stamp()) -}}
+  {%- else -%}
+    {#- tests run on their own (`dbt test`): the latest build's rows -#}
     {{- return('_built_at = (select max(_built_at) from ' ~ relation ~ ')') -}}
   {%- endif -%}
-  {{- return('') -}}
 {%- endmacro %}
 
 
