@@ -1,10 +1,11 @@
-"""python -m bench [--scales 1 10] [--large] [--spark-scales 1 10] [--fresh]"""
+"""python -m bench [--scales 1 10] [--large] [--spark-scales 1 10] [--fresh] [--out docs]"""
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
-from bench.run import RESULTS_MD, main
+from bench.run import DOCS, main
 
 
 def cli() -> None:
@@ -16,16 +17,18 @@ def cli() -> None:
         help="scales also run on Apache Spark local[2] for the comparison (default 1 10)",
     )  # fmt: skip
     parser.add_argument("--fresh", action="store_true", help="drop the runs of other scales from the last results")
+    parser.add_argument("--out", type=Path, default=DOCS, help="folder of benchmarks.json and .md (default docs)")
     args = parser.parse_args()
     scales = sorted(set(args.scales + ([100.0] if args.large else [])))
-    results = main(scales, args.spark_scales, keep=not args.fresh)
+    args.out.mkdir(parents=True, exist_ok=True)
+    results = main(scales, args.spark_scales, keep=not args.fresh, out=args.out)
     for c in results["comparison"]:
         print(f"scale {c['scale']:g}: Spark local[2] / Sail = {c['build_ratio']:.1f}x (dbt build), "
               f"{c['ingest_build_ratio']:.1f}x (ingest + build)")  # fmt: skip
     for r in results["runs"]:
         print(f"{r['engine']:16} scale {r['scale']:>5g}: main job {r['main_job_seconds']:.1f} s, "
               f"day 2 = {r['day2_share_of_full_build']:.0%} of the full build, peak RSS {r['peak_total_rss_mb']:.0f} MB")  # fmt: skip
-    print(f"written: {RESULTS_MD}")
+    print(f"written: {args.out / 'benchmarks.md'}")
 
 
 cli()

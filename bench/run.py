@@ -28,8 +28,7 @@ from lakehouse.pipeline import child_env
 from lakehouse.settings import REPO_ROOT, Settings, free_port
 
 WORK = REPO_ROOT / "bench" / ".work"
-RESULTS_JSON = REPO_ROOT / "docs" / "benchmarks.json"
-RESULTS_MD = REPO_ROOT / "docs" / "benchmarks.md"
+DOCS = REPO_ROOT / "docs"  # benchmarks.json and benchmarks.md
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
@@ -167,7 +166,8 @@ class Run:
             kind = r["unique_id"].split(".")[0]
             stage.node_seconds[kind] = round(stage.node_seconds.get(kind, 0) + r["execution_time"], 1)
         ranked = sorted(results, key=lambda r: -r["execution_time"])[:top]
-        stage.slowest = [(r["unique_id"].split(".")[-1], round(r["execution_time"], 1)) for r in ranked]
+        # unique ids are <kind>.<project>.<name>[.<hash of a test>]: report the name
+        stage.slowest = [(r["unique_id"].split(".")[2], round(r["execution_time"], 1)) for r in ranked]
 
     def bronze_rows(self) -> int:
         from pyspark.sql import SparkSession
@@ -299,32 +299,32 @@ def compare(runs: list[dict]) -> list[dict]:
     return out
 
 
-def previous_runs() -> list[dict]:
+def previous_runs(out: Path) -> list[dict]:
     try:
-        return json.loads(RESULTS_JSON.read_text())["runs"]
+        return json.loads((out / "benchmarks.json").read_text())["runs"]
     except (OSError, ValueError, KeyError):
         return []
 
 
-def write(runs: list[dict]) -> dict:
-    """Write the JSON and the Markdown table for `runs`."""
+def write(runs: list[dict], out: Path) -> dict:
+    """Write the JSON and the Markdown table for `runs` into folder `out`."""
     results = {
         "machine": machine(),
         "finished_at": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "runs": sorted(runs, key=lambda r: (r["scale"], r["engine"] != "sail")),
         "comparison": compare(runs),
     }
-    RESULTS_JSON.write_text(json.dumps(results, indent=2) + "\n")
-    RESULTS_MD.write_text(markdown(results))
+    (out / "benchmarks.json").write_text(json.dumps(results, indent=2) + "\n")
+    (out / "benchmarks.md").write_text(markdown(results))
     return results
 
 
-def main(scales: list[float], spark_scales: list[float], keep: bool = True) -> dict:
+def main(scales: list[float], spark_scales: list[float], keep: bool = True, out: Path = DOCS) -> dict:
     """Run every (engine, scale) asked for. With `keep`, runs of other scales
     from the last results stay in the table (so scale 100 can be run on its
     own); the file is rewritten after each run, so an interrupted benchmark
     keeps what it measured."""
-    runs = previous_runs() if keep else []
+    runs = previous_runs(out) if keep else []
     results: dict = {}
     for scale in scales:
         for engine_name in ("sail", "spark") if scale in spark_scales else ("sail",):
@@ -332,6 +332,6 @@ def main(scales: list[float], spark_scales: list[float], keep: bool = True) -> d
             run.execute()
             summary = {**run.summary(), "finished_at": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
             runs = [r for r in runs if (r["engine"], r["scale"]) != (summary["engine"], scale)] + [summary]
-            results = write(runs)
+            results = write(runs, out)
             shutil.rmtree(run.settings.lake_root, ignore_errors=True)  # keep the disk free for the next scale
     return results

@@ -1,0 +1,47 @@
+"""The benchmark end to end at a tiny scale on Sail: every stage is measured,
+the processes of each stage are sampled, each build's slowest nodes are named,
+and the engine and its lake are gone afterwards. Timings are recorded, never
+asserted."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from conftest import REPO, run
+
+STAGES = [
+    "engine start", "generate day 1", "ingest day 1", "dbt build (full)", "dbt docs generate",
+    "generate day 2", "ingest day 2", "dbt build (day 2)",
+]  # fmt: skip
+
+
+def test_benchmark_measures_every_stage(tmp_path):
+    result = run([sys.executable, "-m", "bench", "--scales", "0.1", "--spark-scales", "--fresh", "--out", str(tmp_path)])
+    assert f"written: {tmp_path / 'benchmarks.md'}" in result.stdout
+
+    (bench,) = json.loads((tmp_path / "benchmarks.json").read_text())["runs"]
+    assert (bench["engine"], bench["scale"]) == ("sail", 0.1)
+    stages = {s["name"]: s for s in bench["stages"]}
+    assert list(stages) == STAGES
+    assert all(s["seconds"] > 0 for s in stages.values())
+    assert stages["ingest day 1"]["rows"] > stages["ingest day 2"]["rows"] > 0
+
+    for name in ("dbt build (full)", "dbt build (day 2)"):
+        build = stages[name]
+        assert {"sail", "metastore", "dbt"} <= set(build["peak_rss_mb"]), build["peak_rss_mb"]
+        peaks = build["peak_rss_mb"].values()  # all together peak between the largest and the sum
+        assert max(peaks) - 0.2 <= build["peak_total_rss_mb"] <= sum(peaks) + 0.2
+        assert build["node_seconds"]["model"] > 0 and build["node_seconds"]["test"] > 0
+        kept = REPO / "bench" / ".work" / "run_results" / f"sail-scale0.1-{name.split('(')[1][:-1].replace(' ', '')}.json"
+        names = {r["unique_id"].split(".")[2] for r in json.loads(kept.read_text())["results"]}
+        assert {n for n, _ in build["slowest"]} <= names, build["slowest"]
+    assert stages["ingest day 1"]["peak_rss_mb"]["ingest"] > 0
+    assert 0 < bench["day2_share_of_full_build"] < 5
+
+    table = (tmp_path / "benchmarks.md").read_text()
+    assert "| sail | 0.1 |" in table
+    assert not (REPO / "bench" / ".work" / "sail-scale0.1").exists()  # the lake is removed
+    leftovers = subprocess.run(["pgrep", "-f", "sail-scale0.1"], capture_output=True, text=True).stdout
+    assert not leftovers.strip(), leftovers  # and nothing of its engine runs on
