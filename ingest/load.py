@@ -18,7 +18,7 @@ from pyspark.errors import PySparkException
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
-from ingest.bronze import Bronze, now
+from ingest.bronze import Bronze, Staging, now
 from ingest.config import IngestConfig, Source
 from ingest.landing import LandingFile, discover, missing_triggered
 from ingest.parse import FileRejected, read_checked
@@ -77,6 +77,7 @@ class Loader:
         self.root = Path(landing_root)
         self.bronze = Bronze(spark, config)
         self.run_id = f"run_{now().strftime('%Y%m%dT%H%M%S')}_{uuid.uuid4().hex[:8]}"
+        self.staging = Staging(spark, config.bronze_schema, self.run_id)
 
     def _entry(self, f: LandingFile, rel: str, status: str, **counts) -> dict:
         return dict(
@@ -90,7 +91,8 @@ class Loader:
         if problem:
             return self._reject(f, rel, problem)
         try:
-            checked, drift = read_checked(self.spark, source, f.uri, f.first_line() if source.format == "csv" else None)
+            parsed, drift = read_checked(self.spark, source, f.uri, f.first_line() if source.format == "csv" else None)
+            checked = self.staging.stage(parsed, source.table)
             counts = {bool(r["good"]): r["count"] for r in checked.groupBy(F.col("_reason").isNull().alias("good")).count().collect()}
         except FileRejected as err:
             return self._reject(f, rel, str(err))
@@ -155,6 +157,9 @@ class Loader:
     def run(self, sources: list[Source]) -> RunReport:
         self.bronze.ensure(sources)
         results: list[FileResult] = []
-        for source in sources:
-            results.extend(self.load_source(source))
+        try:
+            for source in sources:
+                results.extend(self.load_source(source))
+        finally:
+            self.staging.clean()
         return RunReport(self.run_id, results)
