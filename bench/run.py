@@ -89,6 +89,18 @@ class Sampler:
 # --- one run --------------------------------------------------------------------
 
 
+def node_kind(unique_id: str, nodes: dict) -> str:
+    """test, snapshot, seed, ...; models by how they build: `model (table)`
+    is rebuilt from all its input every run, `model (incremental)` reads only
+    new rows, `model (view)` is a definition."""
+    kind = unique_id.split(".")[0]
+    if kind != "model":
+        return kind
+    materialized = nodes.get(unique_id, {}).get("config", {}).get("materialized", "table")
+    return f"model ({materialized})"
+
+
+
 @dataclass
 class Stage:
     name: str
@@ -162,8 +174,9 @@ class Run:
         keep.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, keep)
         results = json.loads(path.read_text())["results"]
+        nodes = json.loads((path.parent / "manifest.json").read_text())["nodes"]
         for r in results:
-            kind = r["unique_id"].split(".")[0]
+            kind = node_kind(r["unique_id"], nodes)
             stage.node_seconds[kind] = round(stage.node_seconds.get(kind, 0) + r["execution_time"], 1)
         ranked = sorted(results, key=lambda r: -r["execution_time"])[:top]
         # unique ids are <kind>.<project>.<name>[.<hash of a test>]: report the name
@@ -198,6 +211,8 @@ class Run:
             day2 = self.bronze_rows() - day1
             self._set_rows(("generate day 2", "ingest day 2"), day2)
             self.stage("dbt build (day 2)", [dbt, "build"], rows=day2)
+            # the floor: what a build costs when no row is new
+            self.stage("dbt build (no new data)", [dbt, "build"])
         finally:
             engine.stop(self.settings)
 
@@ -211,6 +226,7 @@ class Run:
 
     def summary(self) -> dict:
         full, day2 = self.seconds("dbt build (full)"), self.seconds("dbt build (day 2)")
+        idle = self.seconds("dbt build (no new data)")
         main = sum(self.seconds(n) for n in ("generate day 1", "ingest day 1", "dbt build (full)", "dbt docs generate"))
         return {
             "engine": self.settings.engine if self.settings.engine == "sail" else f"spark {self.settings.spark_master}",
@@ -218,6 +234,7 @@ class Run:
             "stages": [{**asdict(s), "rows_per_second": round(s.rows_per_second)} for s in self.stages],
             "main_job_seconds": round(main, 1),
             "day2_share_of_full_build": round(day2 / full, 3) if full else None,
+            "no_new_data_share_of_full_build": round(idle / full, 3) if full else None,
             "peak_total_rss_mb": max(s.peak_total_rss_mb for s in self.stages),
         }
 
@@ -250,14 +267,16 @@ def markdown(results: dict) -> str:
         "",
         "## Summary",
         "",
-        "| engine | scale | main job (gen + ingest + build + docs) | full build | day-2 build | day 2 / full | peak RSS, all processes |",
-        "|---|---|---|---|---|---|---|",
+        "| engine | scale | main job (gen + ingest + build + docs) | full build | day-2 build | day 2 / full "
+        "| build, no new data | peak RSS, all processes |",
+        "|---|---|---|---|---|---|---|---|",
     ]  # fmt: skip
     for r in results["runs"]:
         st = {s["name"]: s for s in r["stages"]}
         lines.append(
             f"| {r['engine']} | {r['scale']:g} | {r['main_job_seconds']:.1f} s | {st['dbt build (full)']['seconds']:.1f} s "
-            f"| {st['dbt build (day 2)']['seconds']:.1f} s | {r['day2_share_of_full_build']:.0%} | {r['peak_total_rss_mb']:.0f} MB |"
+            f"| {st['dbt build (day 2)']['seconds']:.1f} s | {r['day2_share_of_full_build']:.0%} "
+            f"| {idle_build(st)} | {r['peak_total_rss_mb']:.0f} MB |"
         )
     if results.get("comparison"):
         lines += ["", "## Sail vs Apache Spark (same models, same data)", "",
@@ -280,6 +299,12 @@ def markdown(results: dict) -> str:
                 slow = ", ".join(f"`{n}` {t:.1f} s" for n, t in s["slowest"])
                 lines += [f"- {s['name']}: node time summed over dbt's threads: {kinds}. Slowest: {slow}.", ""]
     return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def idle_build(stages: dict) -> str:
+    """The no-new-data build's time (runs recorded before it was measured have none)."""
+    stage = stages.get("dbt build (no new data)")
+    return f"{stage['seconds']:.1f} s" if stage else "not measured"
 
 
 def compare(runs: list[dict]) -> list[dict]:

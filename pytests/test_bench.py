@@ -13,7 +13,7 @@ from conftest import REPO, run
 
 STAGES = [
     "engine start", "generate day 1", "ingest day 1", "dbt build (full)", "dbt docs generate",
-    "generate day 2", "ingest day 2", "dbt build (day 2)",
+    "generate day 2", "ingest day 2", "dbt build (day 2)", "dbt build (no new data)",
 ]  # fmt: skip
 
 
@@ -28,17 +28,19 @@ def test_benchmark_measures_every_stage(tmp_path):
     assert all(s["seconds"] > 0 for s in stages.values())
     assert stages["ingest day 1"]["rows"] > stages["ingest day 2"]["rows"] > 0
 
-    for name in ("dbt build (full)", "dbt build (day 2)"):
+    for name in ("dbt build (full)", "dbt build (day 2)", "dbt build (no new data)"):
         build = stages[name]
         assert {"sail", "metastore", "dbt"} <= set(build["peak_rss_mb"]), build["peak_rss_mb"]
         peaks = build["peak_rss_mb"].values()  # all together peak between the largest and the sum
         assert max(peaks) - 0.2 <= build["peak_total_rss_mb"] <= sum(peaks) + 0.2
-        assert build["node_seconds"]["model"] > 0 and build["node_seconds"]["test"] > 0
+        # models are split by how they build: rebuilt tables, incremental (new rows only), views
+        assert build["node_seconds"]["model (table)"] > 0 and build["node_seconds"]["model (incremental)"] > 0
+        assert build["node_seconds"]["test"] > 0 and "model" not in build["node_seconds"]
         kept = REPO / "bench" / ".work" / "run_results" / f"sail-scale0.1-{name.split('(')[1][:-1].replace(' ', '')}.json"
         names = {r["unique_id"].split(".")[2] for r in json.loads(kept.read_text())["results"]}
         assert {n for n, _ in build["slowest"]} <= names, build["slowest"]
     assert stages["ingest day 1"]["peak_rss_mb"]["ingest"] > 0
-    assert 0 < bench["day2_share_of_full_build"] < 5
+    assert 0 < bench["day2_share_of_full_build"] < 5 and 0 < bench["no_new_data_share_of_full_build"] < 5
 
     table = (tmp_path / "benchmarks.md").read_text()
     assert "| sail | 0.1 |" in table

@@ -146,12 +146,40 @@
     are first written once to a Delta table in the `scratch` schema, which the
     merge then reads; they stay there until the model's next merge.
   -#}
-  {%- set scratch_schema = generate_schema_name('scratch', none) -%}
+  {%- set scratch_schema = sail_scratch_schema() -%}
   {%- set staged = api.Relation.create(schema=scratch_schema, identifier=target.identifier ~ '__merge_source', type='table') -%}
-  {% do adapter.create_schema(staged) %}
   {%- set location = sail_schema_location(scratch_schema) ~ '/' ~ staged.identifier ~ '/' ~ sail_generation() -%}
   {% do sail_write_table(staged, location, 'select * from ' ~ source) %}
   {{- return(staged) -}}
+{%- endmacro %}
+
+
+{% macro sail_scratch_schema() -%}
+  {{- return(generate_schema_name('scratch', none)) -}}
+{%- endmacro %}
+
+
+{% macro create_scratch_schema() -%}
+  {#-
+    On-run-start hook: the schema of staged merge rows, created once before
+    any model runs. Created by each merging model instead, concurrent
+    `CREATE SCHEMA IF NOT EXISTS` calls raced in the Hive Metastore: the call
+    that lost deleted the folder it had made, under a table another thread
+    was creating (engine note 22).
+  -#}
+  {%- if execute -%}
+    {% do adapter.dispatch('create_scratch_schema')() %}
+  {%- endif -%}
+{%- endmacro %}
+
+
+{% macro default__create_scratch_schema() -%}
+  {#- other engines merge from dbt's temporary view: no scratch schema -#}
+{%- endmacro %}
+
+
+{% macro sail__create_scratch_schema() -%}
+  {% do adapter.create_schema(api.Relation.create(schema=sail_scratch_schema())) %}
 {%- endmacro %}
 
 
@@ -161,19 +189,15 @@
     100 a day-2 merge took as long as the day-1 create). When none of the new
     rows' keys is in the target (the usual day: new orders, new sessions), a
     merge is an insert, so it runs as one: a plain append, whose cost grows
-    with the new rows only. Reading the target's key columns to know is cheap.
+    with the new rows only. Knowing costs a read of the target's keys in the
+    new keys' range (sail_count_existing_keys).
   -#}
   {%- set staged = sail_stage_merge_source(source, target) -%}
   {%- set keys = [unique_key] if unique_key is string else unique_key -%}
   {%- if not keys or incremental_predicates -%}
     {{- return(spark__get_merge_sql(target, staged, unique_key, dest_columns, incremental_predicates)) -}}
   {%- endif -%}
-  {%- set matched_sql -%}
-    select count(*) from {{ staged }} as new_rows
-    inner join (select {{ keys | join(', ') }} from {{ target }}) as existing
-      on {% for key in keys %}new_rows.{{ key }} = existing.{{ key }}{{ ' and ' if not loop.last }}{% endfor %}
-  {%- endset -%}
-  {%- if run_query(matched_sql).columns[0].values()[0] > 0 -%}
+  {%- if sail_count_existing_keys(staged, target, keys) > 0 -%}
     {{- return(spark__get_merge_sql(target, staged, unique_key, dest_columns, incremental_predicates)) -}}
   {%- endif -%}
   {#- The target's columns in its order; one the model no longer has stays null. -#}
@@ -187,6 +211,52 @@
     from {{ staged }}
   {%- endset -%}
   {{- return(append_sql) -}}
+{%- endmacro %}
+
+
+{% macro sail_count_existing_keys(staged, target, keys) -%}
+  {#-
+    How many staged rows have a key the target already holds. The target is
+    read between the new keys' lowest and highest values, as literals, so
+    Delta's file statistics skip the files of older keys (keys that grow, as
+    ids do): at scale 100 the check then reads the files of the new day only.
+    The bounds come back as text behind a prefix, so that dbt's type
+    inference cannot turn a key such as '0012' into the number 12.
+  -#}
+  {%- set types = {} -%}
+  {%- for column in adapter.get_columns_in_relation(staged) -%}
+    {%- do types.update({column.name | lower: column.data_type}) -%}
+  {%- endfor -%}
+  {%- set bounds_sql -%}
+    select
+    {%- for key in keys %}
+      concat('v', cast(min({{ key }}) as string)), concat('v', cast(max({{ key }}) as string)){{ ',' if not loop.last }}
+    {%- endfor %}
+    from {{ staged }}
+  {%- endset -%}
+  {%- set bounds = run_query(bounds_sql).rows[0] -%}
+  {%- if bounds[0] is none -%}
+    {{- return(0) -}}  {#- no row has a key: nothing can match -#}
+  {%- endif -%}
+  {%- set matched_sql -%}
+    select count(*) from {{ staged }} as new_rows
+    inner join (
+      select {{ keys | join(', ') }} from {{ target }}
+      where
+      {%- for key in keys %}
+        {{ key }} between {{ sail_typed_literal(bounds[2 * loop.index0][1:], types[key | lower]) }}
+        and {{ sail_typed_literal(bounds[2 * loop.index0 + 1][1:], types[key | lower]) }}{{ ' and' if not loop.last }}
+      {%- endfor %}
+    ) as existing
+      on {% for key in keys %}new_rows.{{ key }} = existing.{{ key }}{{ ' and ' if not loop.last }}{% endfor %}
+  {%- endset -%}
+  {{- return(run_query(matched_sql).columns[0].values()[0]) -}}
+{%- endmacro %}
+
+
+{% macro sail_typed_literal(text, data_type) -%}
+  {#- A constant of `data_type` from its text form (the engine folds the cast). -#}
+  cast('{{ text | replace("\\", "\\\\") | replace("'", "\\'") }}' as {{ data_type }})
 {%- endmacro %}
 
 
