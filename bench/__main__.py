@@ -26,9 +26,11 @@ def cli() -> None:
         print(f"scale {c['scale']:g}: Spark local[2] / Sail = {c['build_ratio']:.1f}x (dbt build), "
               f"{c['ingest_build_ratio']:.1f}x (ingest + build)")  # fmt: skip
     for r in results["runs"]:
+        idle = r.get("no_new_data_share_of_full_build")  # none in runs recorded before it was measured
         print(f"{r['engine']:16} scale {r['scale']:>5g}: main job {r['main_job_seconds']:.1f} s, "
-              f"day 2 = {r['day2_share_of_full_build']:.0%} of the full build "
-              f"(no new data: {r['no_new_data_share_of_full_build']:.0%}), peak RSS {r['peak_total_rss_mb']:.0f} MB")  # fmt: skip
+              f"day 2 = {r['day2_share_of_full_build']:.0%} of the full build"
+              + (f" (no new data: {idle:.0%})" if idle is not None else "")
+              + f", peak RSS {r['peak_total_rss_mb']:.0f} MB")  # fmt: skip
     print(f"written: {args.out / 'benchmarks.md'}")
 
 

@@ -100,7 +100,6 @@ def node_kind(unique_id: str, nodes: dict) -> str:
     return f"model ({materialized})"
 
 
-
 @dataclass
 class Stage:
     name: str

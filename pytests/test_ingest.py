@@ -7,6 +7,7 @@ import json
 import shutil
 import sys
 from pathlib import Path
+from urllib.parse import urlparse
 
 import pytest
 from conftest import REPO, run
@@ -30,8 +31,12 @@ def test_every_row_read_is_loaded_or_quarantined(spark, tmp_path):
     landing = tmp_path / "landing"
     counts = generate_day(landing, 1, scale=0.05)
     conf = isolated_config("t_accounting")
-    report = Loader(spark, conf, landing).run(list(conf.sources.values()))
+    loader = Loader(spark, conf, landing)
+    report = loader.run(list(conf.sources.values()))
     assert not report.rejected
+    # each file's checked rows went through this run's staging folder, removed at the end
+    assert loader.staging.root and loader.staging.root.endswith(report.run_id)
+    assert not Path(urlparse(loader.staging.root).path).exists()
     loaded = {r.file: r for r in report.results if r.status == "loaded"}
     assert len(loaded) == len(counts) == 19
     quarantine = f"t_accounting.{conf.quarantine_table}"
