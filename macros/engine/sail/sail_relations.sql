@@ -197,11 +197,12 @@
   {%- if not keys or incremental_predicates -%}
     {{- return(spark__get_merge_sql(target, staged, unique_key, dest_columns, incremental_predicates)) -}}
   {%- endif -%}
-  {%- if sail_count_existing_keys(staged, target, keys) > 0 -%}
+  {%- set staged_columns = adapter.get_columns_in_relation(staged) -%}
+  {%- if sail_count_existing_keys(staged, staged_columns, target, keys) > 0 -%}
     {{- return(spark__get_merge_sql(target, staged, unique_key, dest_columns, incremental_predicates)) -}}
   {%- endif -%}
   {#- The target's columns in its order; one the model no longer has stays null. -#}
-  {%- set new_columns = adapter.get_columns_in_relation(staged) | map(attribute='name') | map('lower') | list -%}
+  {%- set new_columns = staged_columns | map(attribute='name') | map('lower') | list -%}
   {%- set append_sql -%}
     insert into {{ target }}
     select
@@ -214,7 +215,7 @@
 {%- endmacro %}
 
 
-{% macro sail_count_existing_keys(staged, target, keys) -%}
+{% macro sail_count_existing_keys(staged, staged_columns, target, keys) -%}
   {#-
     How many staged rows have a key the target already holds. The target is
     read between the new keys' lowest and highest values, as literals, so
@@ -224,7 +225,7 @@
     inference cannot turn a key such as '0012' into the number 12.
   -#}
   {%- set types = {} -%}
-  {%- for column in adapter.get_columns_in_relation(staged) -%}
+  {%- for column in staged_columns -%}
     {%- do types.update({column.name | lower: column.data_type}) -%}
   {%- endfor -%}
   {%- set bounds_sql -%}
@@ -235,8 +236,8 @@
     from {{ staged }}
   {%- endset -%}
   {%- set bounds = run_query(bounds_sql).rows[0] -%}
-  {%- if bounds[0] is none -%}
-    {{- return(0) -}}  {#- no row has a key: nothing can match -#}
+  {%- if bounds | select('none') | list -%}
+    {{- return(0) -}}  {#- a key column null in every row: nothing can match -#}
   {%- endif -%}
   {%- set matched_sql -%}
     select count(*) from {{ staged }} as new_rows
