@@ -1,9 +1,13 @@
 """Bronze tables and the two control tables: the file log and the quarantine.
 
 The file log is append-only: a file gets a `started` row before its rows are
-written and a `loaded` (or `duplicate`, `rejected`) row after. A file whose
-last row is `started` was interrupted; its partial rows are deleted before it
-is loaded again, so a crash is recovered by re-running.
+written and a `loaded` (or `rejected`) row after. A file whose last row is
+`started` was interrupted; its partial rows are deleted before it is loaded
+again, so a crash is recovered by re-running. Rows are found by their load's
+`_ingested_at` stamp (the `started` row's `logged_at`), an integer of the
+job's own clock: no text from a file name or a file ever reaches SQL.
+Every other outcome of a run (skipped, waiting, changed, ignored, ...) is
+logged too, in one append at the end of the run.
 
 Tables are Delta where the engine has it, parquet otherwise (configuration:
 ``table_format``); parquet tables take no DELETE, so there the partial rows
@@ -14,13 +18,17 @@ from __future__ import annotations
 
 import os
 import shutil
-from datetime import datetime, timezone
+from dataclasses import dataclass
+import tempfile
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from urllib.parse import urlparse
 
+import pyarrow.parquet as pq
 from pyspark.sql import DataFrame, Row, SparkSession
 from pyspark.sql import types as T
 
-from ingest.config import IngestConfig, Source
+from ingest.config import IDENTIFIER, IngestConfig, Source
 
 # Added to every bronze row: when, from which file and batch; and the columns a
 # drifted file had beyond the source's, as a JSON object (null when none).
@@ -51,12 +59,36 @@ QUARANTINE_COLUMNS = {
 }  # fmt: skip
 
 
+@dataclass(frozen=True)
+class FileState:
+    status: str
+    sha256: str
+    stamp_micros: int
+    logged_at: datetime
+
+
+def _identifier(name: str) -> str:
+    """A configuration name on its way into SQL, checked once more where it is used."""
+    if not IDENTIFIER.match(name):
+        raise ValueError(f"{name!r} is not an identifier")
+    return name
+
+
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
 class BronzeSchemaError(RuntimeError):
     """A bronze table's columns differ from what this version writes."""
 
 
 def now() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    """This instant in UTC, to the microsecond."""
+    return datetime.now(timezone.utc)
+
+
+def micros(stamp: datetime) -> int:
+    """Microseconds since the epoch: how a stamp reaches SQL (timestamp_micros)."""
+    return (stamp - EPOCH) // timedelta(microseconds=1)
 
 
 def location_root(schema: str) -> str | None:
@@ -69,33 +101,45 @@ def location_root(schema: str) -> str | None:
 
 
 class Staging:
-    """A folder where each file's checked rows are written once, as parquet,
-    and read back for the counts and the split into bronze and quarantine.
+    """This run's private folder: each file's snapshot and its checked rows,
+    written by the job as parquet and appended to bronze from there.
 
-    Split straight from the parse, Sail pushes the `_reason` filter below the
-    projection and evaluates the parse again for every column the reason reads:
-    a 500K-row CSV file took ~120 s to load that way and ~5 s through this
-    folder (docs/engine-notes.md, 21). Under the bronze location root, per run;
-    without a location root (managed tables) rows go straight from the parse.
+    Under the bronze location root where the engine reads the job's disk
+    (a local lake); elsewhere a temporary folder, whose rows reach the engine
+    as DataFrames. Removed at the end of the run.
     """
 
     def __init__(self, spark: SparkSession, schema: str, run_id: str):
         self.spark = spark
         root = location_root(schema)
-        self.root = f"{root}/_ingest_staging/{run_id}" if root else None
+        if root and root.startswith("file:"):
+            self.path = Path(urlparse(root).path) / "_ingest_staging" / run_id
+            self.shared = True
+        else:
+            self.path = Path(tempfile.mkdtemp(prefix=f"ingest_{run_id}_"))
+            self.shared = False
+        self.path.mkdir(parents=True, exist_ok=True)
+        self._count = 0
 
-    def stage(self, df: DataFrame, name: str) -> DataFrame:
-        if self.root is None:
-            return df
-        path = f"{self.root}/{name}"
-        df.write.mode("overwrite").parquet(path)
-        # with the schema given: a file with no data rows writes no parquet file to infer it from
-        return self.spark.read.schema(df.schema).parquet(path)
+    def folder(self) -> Path:
+        """A new empty folder for one file."""
+        self._count += 1
+        path = self.path / f"{self._count:05d}"
+        path.mkdir()
+        return path
+
+    def frame(self, parquet: Path) -> DataFrame:
+        if self.shared:
+            return self.spark.read.parquet(parquet.resolve().as_uri())
+        return self.spark.createDataFrame(pq.read_table(parquet))
 
     def clean(self) -> None:
-        """Remove this run's folder where the job can reach it (a local lake)."""
-        if self.root and self.root.startswith("file:"):
-            shutil.rmtree(urlparse(self.root).path, ignore_errors=True)
+        shutil.rmtree(self.path, ignore_errors=True)
+        if self.shared:
+            try:
+                self.path.parent.rmdir()  # the parent, once no other run uses it
+            except OSError:
+                pass
 
 
 class Bronze:
@@ -138,35 +182,37 @@ class Bronze:
 
     # --- the file log ------------------------------------------------------
 
-    def file_states(self, source: Source) -> tuple[set[str], set[str]]:
-        """(sha256 of files loaded for `source`, paths whose last entry is `started`)."""
+    def file_states(self, source: Source) -> dict[str, FileState]:
+        """The last load event (started, loaded, rejected) of each file path of `source`."""
         rows = self.spark.sql(
             f"""
-            select file_path, file_sha256, status from (
-              select file_path, file_sha256, status,
-                     row_number() over (partition by file_path order by logged_at desc, status desc) as rn
+            select file_path, file_sha256, status, unix_micros(logged_at) as stamp, logged_at from (
+              select *, row_number() over (partition by file_path order by logged_at desc, status desc) as rn
               from {self.name(self.config.file_log_table)}
-              where source_name = '{source.name}'
+              where source_name = :source and status in ('started', 'loaded', 'rejected', 'duplicate')
             ) where rn = 1
-            """
+            """,
+            args={"source": source.name},
         ).collect()
-        loaded = {r.file_sha256 for r in rows if r.status in ("loaded", "duplicate")}
-        interrupted = {r.file_path for r in rows if r.status == "started"}
-        return loaded, interrupted
+        return {r.file_path: FileState(r.status, r.file_sha256, r.stamp, r.logged_at) for r in rows}
 
-    def log(self, **entry) -> None:
-        row = {f.name: entry.get(f.name) for f in FILE_LOG_SCHEMA.fields}
-        row["logged_at"] = row["logged_at"] or now()
-        df = self.spark.createDataFrame([Row(**row)], FILE_LOG_SCHEMA)
-        self.append(self.config.file_log_table, df)
+    def log(self, *entries: dict) -> None:
+        if not entries:
+            return
+        rows = []
+        for entry in entries:
+            row = {f.name: entry.get(f.name) for f in FILE_LOG_SCHEMA.fields}
+            row["logged_at"] = row["logged_at"] or now()
+            rows.append(Row(**row))
+        self.append(self.config.file_log_table, self.spark.createDataFrame(rows, FILE_LOG_SCHEMA))
 
     # --- rows ----------------------------------------------------------------
 
-    def forget_partial(self, source: Source, file_path: str) -> None:
-        """Delete rows an interrupted load of `file_path` left behind."""
-        quoted = file_path.replace("'", "''")
-        self._delete(source.table, f"_source_file = '{quoted}'")
-        self._delete(self.config.quarantine_table, f"source_name = '{source.name}' and _source_file = '{quoted}'")
+    def forget_partial(self, source: Source, stamp_micros: int) -> None:
+        """Delete the rows an interrupted load stamped `stamp_micros` left behind."""
+        when = f"_ingested_at = timestamp_micros({int(stamp_micros)})"
+        self._delete(source.table, when)
+        self._delete(self.config.quarantine_table, f"{when} and source_name = '{_identifier(source.name)}'")
 
     def _delete(self, table: str, condition: str) -> None:
         if self.format == "delta":

@@ -43,6 +43,8 @@ def _load(args: argparse.Namespace) -> int:
     try:
         if args.bronze_schema:
             conf = ingest_config.with_bronze_schema(conf, args.bronze_schema)
+        if args.settle_seconds is not None:
+            conf = ingest_config.with_settle_seconds(conf, args.settle_seconds)
         sources = conf.select(args.source, args.domain)
     except ingest_config.ConfigError as err:
         print(f"error: {err}", file=sys.stderr)
@@ -61,17 +63,28 @@ def _load(args: argparse.Namespace) -> int:
         print(f"error: {err}", file=sys.stderr)
         return 2
     print(report.table())
-    loaded = [r for r in report.results if r.status == "loaded"]
-    print(
+    print(summary(report))
+    for status, advice in FAILURE_ADVICE.items():
+        if report.having(status):
+            print(f"error: {advice}", file=sys.stderr)
+    return 1 if report.failed else 0
+
+
+FAILURE_ADVICE = {
+    "rejected": "some files were rejected (see the message column); fix or remove them and re-run",
+    "changed": "some files changed after they were loaded; they are not reloaded: deliver corrections under new names",
+    "missing": "a trigger lists files that have not arrived (status missing); they load once delivered",
+}
+
+
+def summary(report) -> str:
+    loaded = report.having("loaded")
+    counts = {s: len(report.having(s)) for s in ("skipped", "waiting", "rejected", "changed", "missing", "ignored")}
+    rest = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
+    return (
         f"{report.run_id}: {len(loaded)} files loaded, {sum(r.rows_loaded for r in loaded)} rows to bronze, "
-        f"{sum(r.rows_quarantined for r in loaded)} quarantined, {len(report.rejected)} files rejected"
+        f"{sum(r.rows_quarantined for r in loaded)} quarantined" + (f"; files {rest}" if rest else "")
     )
-    if report.rejected:
-        print("error: some files were rejected (see the message column); fix or remove them and re-run", file=sys.stderr)
-    if report.missing:
-        print("error: a trigger lists files that have not arrived (status missing); they load once delivered",
-              file=sys.stderr)  # fmt: skip
-    return 1 if report.rejected or report.missing else 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -90,6 +103,8 @@ def build_parser() -> argparse.ArgumentParser:
     load.add_argument("--source", action="append", help="only this source (repeatable)")
     load.add_argument("--domain", action="append", help="only this domain (repeatable)")
     load.add_argument("--bronze-schema", help="write to this schema instead of sources.yml's bronze_schema")
+    load.add_argument("--settle-seconds", type=float,
+                      help="load a file once its size and mtime are unchanged this long (default: sources.yml)")
     load.add_argument("--wait", type=float, default=0, help="seconds to wait for another running load (default 0: exit 3)")
     load.set_defaults(func=_load)
     return parser

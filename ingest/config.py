@@ -33,6 +33,9 @@ class Source:
     keys: tuple[str, ...]
     required: tuple[str, ...]
     trigger: str | None = None
+    # JSON sources: strict refuses a number where text is declared and the reverse;
+    # lenient takes a number's literal text, or numeric text, unchanged.
+    json_kinds: str = "strict"
 
     @property
     def table(self) -> str:
@@ -47,6 +50,12 @@ class IngestConfig:
     sources: dict[str, Source]
     # Bronze table format: delta, or parquet on a cluster without Delta jars.
     table_format: str = "delta"
+    # A file is loaded once its size and mtime have not changed for this long.
+    settle_seconds: float = 2.0
+    # Values that mean "missing" in a required column (compared trimmed, any case).
+    missing_values: tuple[str, ...] = ("null", "none", "n/a", "na", "nil", "-")
+    # Landing files that belong to no source and are known (reported as ignored).
+    ignore: tuple[str, ...] = ()
 
     def select(self, names: list[str] | None = None, domains: list[str] | None = None) -> list[Source]:
         """Sources by name and/or domain; an unknown name is an error, not a no-op."""
@@ -94,6 +103,9 @@ def _source(name: str, raw: dict) -> Source:
         if col not in columns:
             raise ConfigError(f"{where}: key/required column {col!r} is not in columns")
     trigger = raw.get("trigger")
+    json_kinds = raw.get("json_kinds", "strict")
+    if json_kinds not in ("strict", "lenient"):
+        raise ConfigError(f"{where}.json_kinds: {json_kinds!r} is not strict or lenient")
     return Source(
         name=name,
         domain=_identifier(raw.get("domain"), f"{where}.domain"),
@@ -103,7 +115,20 @@ def _source(name: str, raw: dict) -> Source:
         keys=keys,
         required=required,
         trigger=_relative_glob(trigger, f"{where}.trigger") if trigger else None,
+        json_kinds=json_kinds,
     )
+
+
+def with_settle_seconds(config: IngestConfig, seconds: float) -> IngestConfig:
+    if not 0 <= seconds <= 3600:
+        raise ConfigError(f"settle interval {seconds} s must be between 0 and 3600")
+    return dataclasses.replace(config, settle_seconds=seconds)
+
+
+def _text_list(value: object, where: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{where}: expected a list of text values")
+    return tuple(value)
 
 
 def with_bronze_schema(config: IngestConfig, schema: str) -> IngestConfig:
@@ -124,7 +149,14 @@ def load(path: Path = CONFIG_FILE) -> IngestConfig:
     sources = raw.get("sources") or {}
     if not sources:
         raise ConfigError(f"{path}: no sources defined")
+    defaults = IngestConfig("", "", "", {})
+    settle = raw.get("settle_seconds", defaults.settle_seconds)
+    if isinstance(settle, bool) or not isinstance(settle, (int, float)) or not 0 <= settle <= 3600:
+        raise ConfigError(f"settle_seconds: {settle!r} must be a number of seconds from 0 to 3600")
     return IngestConfig(
+        settle_seconds=float(settle),
+        missing_values=_text_list(raw.get("missing_values", list(defaults.missing_values)), "missing_values"),
+        ignore=tuple(_relative_glob(g, "ignore") for g in _text_list(raw.get("ignore", []), "ignore")),
         table_format=_table_format(raw),
         bronze_schema=_identifier(raw.get("bronze_schema", "bronze"), "bronze_schema"),
         file_log_table=_identifier(raw.get("file_log_table", "ingest_file_log"), "file_log_table"),

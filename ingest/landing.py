@@ -1,120 +1,220 @@
-"""Find landing files, fingerprint them, check their encoding, and apply
-trigger gating. CSV and JSON files may also arrive gzipped (`<name>.gz`)."""
+"""The landing folder: which file belongs to which source, which files are
+stable, what the triggers say, and the snapshot each file is loaded from.
+
+A file is read once: its bytes are copied (gunzipped where the name ends in
+`.gz`) into a private snapshot while they are fingerprinted, and everything
+after that (the "already loaded?" check, parsing, the row counts) works on
+the snapshot. The fingerprint is of the content, so the same rows delivered
+compressed and uncompressed are one file.
+"""
 
 from __future__ import annotations
 
 import codecs
+import fnmatch
 import gzip
 import hashlib
 import json
+import os
+import time
 import zlib
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
 
 from ingest.config import Source
 
+BLOCK = 1 << 20
+
+
+class FileProblem(Exception):
+    """One file cannot be loaded as a whole; the message says why."""
+
 
 @dataclass(frozen=True)
-class LandingFile:
-    source: Source
+class Snapshot:
+    """What was read of a landing file: its content's sha256 and a private copy."""
+
     path: Path
     sha256: str
+    content_bytes: int  # uncompressed
+    file_bytes: int  # on disk, as delivered
+    text_problem: str | None  # why a text file is not UTF-8, if it is not
+
+
+@dataclass(frozen=True)
+class Stat:
     size: int
-    batch_id: str | None  # the trigger's batch, for gated sources
+    mtime_ns: int
 
-    def open(self):
-        return gzip.open(self.path, "rb") if self.path.suffix == ".gz" else open(self.path, "rb")
+    @classmethod
+    def of(cls, path: Path) -> Stat:
+        st = path.stat()
+        return cls(st.st_size, st.st_mtime_ns)
 
-    def first_line(self) -> str | None:
-        """The first line as text (a CSV header), or None for an empty file."""
-        with self.open() as handle:
-            line = handle.readline(1 << 16)
-        return line.decode("utf-8", errors="replace").rstrip("\r\n") if line else None
 
-    def text_problem(self) -> str | None:
-        """Why a text file cannot be read as UTF-8 (or unzipped), or None.
+def _opener(path: Path):
+    return gzip.open(path, "rb") if path.name.endswith(".gz") else open(path, "rb")
 
-        Checked here, the same way on every engine: Sail's reader fails the
-        whole read on an invalid byte, Spark's silently replaces it."""
-        decoder = codecs.getincrementaldecoder("utf-8")()
-        offset = 0
-        try:
-            with self.open() as handle:
-                for block in iter(lambda: handle.read(1 << 20), b""):
+
+def take_snapshot(path: Path, into: Path, text: bool) -> Snapshot:
+    """Copy `path` (gunzipped) to `into`, hashing and, for text, UTF-8-checking it."""
+    digest = hashlib.sha256()
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    problem, offset = None, 0
+    try:
+        with _opener(path) as src, open(into, "wb") as dst:
+            for block in iter(lambda: src.read(BLOCK), b""):
+                digest.update(block)
+                dst.write(block)
+                if text and problem is None:
                     try:
                         decoder.decode(block)
                     except UnicodeDecodeError as err:
-                        return (f"not UTF-8: invalid byte 0x{block[err.start]:02x} at offset {offset + err.start} "
-                                "(re-deliver the file encoded as UTF-8)")  # fmt: skip
-                    offset += len(block)
-                decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            return "not UTF-8: the file ends inside a multi-byte character"
-        except (OSError, EOFError, zlib.error) as err:
-            return f"corrupt gzip file: {err}"
-        return None
-
-    @property
-    def uri(self) -> str:
-        return self.path.resolve().as_uri()
-
-
-def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def source_paths(root: Path, source: Source) -> list[Path]:
-    """Files of a source, in name order; text formats may be gzipped."""
-    found = set(root.glob(source.path))
-    if source.format in ("csv", "json"):
-        found |= set(root.glob(source.path + ".gz"))
-    return sorted(p for p in found if p.is_file())
-
-
-def triggered_files(root: Path, pattern: str) -> dict[Path, str]:
-    """Files named by the trigger files matching `pattern`, with their batch id.
-
-    A trigger lists its files relative to its domain folder (the folder above
-    `_triggers`), as the e-commerce document's trigger JSON does.
-    """
-    named: dict[Path, str] = {}
-    for trigger in sorted(root.glob(pattern)):
+                        problem = (f"not UTF-8: invalid byte 0x{block[err.start]:02x} at offset {offset + err.start} "
+                                   "(re-deliver the file encoded as UTF-8)")  # fmt: skip
+                offset += len(block)
+    except (EOFError, zlib.error, gzip.BadGzipFile) as err:
+        raise FileProblem(f"corrupt gzip file: {err}") from None
+    if text and problem is None:
         try:
-            body = json.loads(trigger.read_text())
-            files = body["files"]
-            batch = str(body.get("batch_id") or trigger.stem)
-        except (ValueError, KeyError, TypeError) as err:
-            raise ValueError(f"trigger file {trigger} is not valid: {err}") from err
-        base = trigger.parent.parent
-        for entry in files.values() if isinstance(files, dict) else files:
-            # an entity's entry is one file, or a list of its part files
-            for rel in [entry] if isinstance(entry, str) else entry:
-                named[(base / rel).resolve()] = batch
-    return named
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            problem = "not UTF-8: the file ends inside a multi-byte character"
+    return Snapshot(into, digest.hexdigest(), offset, path.stat().st_size, problem)
 
 
-def missing_triggered(root: Path, source: Source) -> list[tuple[Path, str]]:
-    """Files a trigger names for this source that are not in the landing folder."""
-    if not source.trigger:
-        return []
-    named = triggered_files(root, source.trigger).items()
-    return sorted((path, batch) for path, batch in named if not path.exists() and path.match(source.path))
+# --- which file is whose -----------------------------------------------------
 
 
-def discover(root: Path, source: Source) -> tuple[list[LandingFile], list[Path]]:
-    """(files ready to load, files still waiting for a trigger), in name order."""
-    gate = triggered_files(root, source.trigger) if source.trigger else None
-    ready, waiting = [], []
-    for path in source_paths(root, source):
-        batch = None
-        if gate is not None:
-            batch = gate.get(path.resolve())
-            if batch is None:
-                waiting.append(path)
+def _patterns(source: Source) -> list[str]:
+    return [source.path, source.path + ".gz"] if source.format in ("csv", "json") else [source.path]
+
+
+def matches(rel: str, pattern: str) -> bool:
+    """Glob match of a landing-relative path, one folder level per '/' (as Path.glob)."""
+    path_parts, pattern_parts = PurePosixPath(rel).parts, PurePosixPath(pattern).parts
+    return len(path_parts) == len(pattern_parts) and all(
+        fnmatch.fnmatchcase(p, q) for p, q in zip(path_parts, pattern_parts)
+    )
+
+
+@dataclass
+class Inventory:
+    """Every entry under the landing root, sorted into a source's files, trigger
+    files and entries that no source claims (with the reason)."""
+
+    files: dict[str, list[str]] = field(default_factory=dict)  # source name -> relative paths
+    triggers: list[str] = field(default_factory=list)
+    ignored: list[tuple[str, str]] = field(default_factory=list)  # (relative path, reason)
+
+
+def _why_ignored(rel: str, entry: Path, sources: list[Source], trigger_globs: set[str]) -> str:
+    every = [p for s in sources for p in _patterns(s)] + sorted(trigger_globs)
+    if entry.is_symlink() and not entry.exists():
+        return "a dangling symbolic link"
+    if not entry.is_file():
+        return "not a regular file"
+    if any(matches(rel.lower(), p.lower()) for p in every):
+        return "its name matches a source pattern only when case is ignored (patterns are case-sensitive)"
+    return "matches no source in ingest/sources.yml"
+
+
+def inventory(root: Path, sources: list[Source]) -> Inventory:
+    """Walk the landing root once and say what every entry is."""
+    found = Inventory(files={s.name: [] for s in sources})
+    trigger_globs = {s.trigger for s in sources if s.trigger}
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames.sort()
+        for name in dirnames:
+            rel = Path(dirpath, name).relative_to(root).as_posix()
+            if any(matches(rel, p) for s in sources for p in _patterns(s)):
+                found.ignored.append((rel, "a folder where a source expects a file"))
+        for name in sorted(filenames):
+            entry = Path(dirpath, name)
+            rel = entry.relative_to(root).as_posix()
+            owners = [s.name for s in sources if any(matches(rel, p) for p in _patterns(s))]
+            is_trigger = any(matches(rel, g) for g in trigger_globs)
+            if entry.is_file() and (owners or is_trigger):
+                if is_trigger:
+                    found.triggers.append(rel)
+                else:  # sources.yml keeps patterns disjoint; the first one wins
+                    found.files[owners[0]].append(rel)
                 continue
-        ready.append(LandingFile(source, path, sha256(path), path.stat().st_size, batch))
-    return ready, waiting
+            found.ignored.append((rel, _why_ignored(rel, entry, sources, trigger_globs)))
+    return found
+
+
+# --- stability -----------------------------------------------------------------
+
+
+def unstable(root: Path, rels: list[str], settle_s: float) -> dict[str, str]:
+    """Files still being written: changed in size or mtime over the settle
+    interval. Files older than the interval are taken as stable at once; the
+    rest are looked at again after waiting (once, for all of them)."""
+    first = {rel: Stat.of(root / rel) for rel in rels}
+    young = [rel for rel, st in first.items() if time.time_ns() - st.mtime_ns < settle_s * 1e9]
+    if not young:
+        return {}
+    newest = max(first[rel].mtime_ns for rel in young)
+    time.sleep(max(0.0, settle_s - (time.time_ns() - newest) / 1e9))
+    changing = {}
+    for rel in young:
+        try:
+            now = Stat.of(root / rel)
+        except FileNotFoundError:
+            changing[rel] = "removed while the job looked at it"
+            continue
+        if now != first[rel]:
+            changing[rel] = f"still being written (size or time changed within the {settle_s:g} s settle interval)"
+    return changing
+
+
+# --- triggers --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Trigger:
+    rel: str
+    batch_id: str
+    files: tuple[str, ...]  # landing-relative paths it lists
+
+
+def read_trigger(root: Path, rel: str) -> Trigger:
+    """A trigger file lists its batch's files relative to its domain folder
+    (the folder above `_triggers`), as the e-commerce document's trigger does.
+    Anything else about it is a `FileProblem` naming what is wrong."""
+    path = root / rel
+    raw = path.read_bytes()
+    if not raw.strip():
+        raise FileProblem("the trigger file is empty")
+    try:
+        body = json.loads(raw.decode("utf-8-sig"), object_pairs_hook=_no_duplicate_keys)
+    except UnicodeDecodeError as err:
+        raise FileProblem(f"the trigger file is not UTF-8 ({err.reason} at offset {err.start})") from None
+    except ValueError as err:
+        raise FileProblem(f"the trigger file is not valid JSON: {err}") from None
+    if not isinstance(body, dict) or "files" not in body:
+        raise FileProblem('the trigger file must be a JSON object with a "files" list or object')
+    batch = body.get("batch_id", PurePosixPath(rel).stem)
+    if not isinstance(batch, str) or not batch.strip() or len(batch) > 200:
+        raise FileProblem(f"batch_id {batch!r} must be non-empty text of at most 200 characters")
+    entries = body["files"]
+    entries = list(entries.values()) if isinstance(entries, dict) else entries
+    if not isinstance(entries, list):
+        raise FileProblem('"files" must be a list or an object of file names')
+    base = PurePosixPath(rel).parent.parent
+    listed = []
+    for entry in entries:
+        for name in [entry] if isinstance(entry, str) else entry if isinstance(entry, list) else [entry]:
+            if not isinstance(name, str) or not name or name.startswith("/") or ".." in PurePosixPath(name).parts:
+                raise FileProblem(f"entry {name!r} is not a file name relative to the domain folder")
+            listed.append((base / name).as_posix())
+    return Trigger(rel, batch, tuple(listed))
+
+
+def _no_duplicate_keys(pairs: list[tuple[str, object]]) -> dict:
+    keys = [k for k, _ in pairs]
+    dup = sorted({k for k in keys if keys.count(k) > 1})
+    if dup:
+        raise ValueError(f"duplicate key(s) {', '.join(dup)}")
+    return dict(pairs)
