@@ -57,8 +57,13 @@ def _json_kind(typ: str) -> Callable[[Any], str | None]:
 def _rescued_text(extra: dict[str, Any] | None) -> str | None:
     if not extra:
         return None
-    return json.dumps({k: v if isinstance(v, str) else json.dumps(v, default=str) for k, v in extra.items()},
-                      ensure_ascii=False)  # fmt: skip
+    pairs = {k: v if isinstance(v, str) else json.dumps(v, default=str) for k, v in extra.items()}
+    text = json.dumps(pairs, ensure_ascii=False, separators=(",", ":"))
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate escape: keep it escaped
+        text = json.dumps(pairs, separators=(",", ":"))
+    return text
 
 
 @dataclass

@@ -24,6 +24,7 @@ from typing import Any, Callable
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from conftest import free_port, make_settings
 
 from ingest import config as ingest_config
 from ingest.load import Loader, RunReport
@@ -367,18 +368,38 @@ def unmatched_entries(spark, landing, load):
 
 def quoted_name_recovery(spark, landing, load, schema):
     """Crash recovery of a file whose name has a quote removes its own partial rows only."""
+    from ingest.bronze import micros, now
+
     _put(landing, "cx/customers/customers_a.csv", cx_file(cx_row("c1")))
-    _put(landing, "cx/customers/customers_a'; delete from x; --.csv", cx_file(cx_row("c2")))
-    first = load()
-    assert sorted(_statuses(first).values()) == ["loaded", "loaded"]
+    load()
     quoted = "cx/customers/customers_a'; delete from x; --.csv"
+    _put(landing, quoted, cx_file(cx_row("c2")))
     # what a crash after the rows were written leaves: `started` last, partial rows with that load's stamp
-    stamp = spark.sql(f"select max(_ingested_at) from {schema}.cx_customers where customer_id = 'c2'").collect()[0][0]
-    spark.sql(f"delete from {schema}.ingest_file_log where status = 'loaded' and file_name like '%delete from%'")
+    stamp = now()
+    _log_started(spark, schema, quoted, stamp)
+    partial = spark.createDataFrame([("c_partial", quoted)], "customer_id string, f string").selectExpr(
+        "customer_id", *[f"cast(null as {t}) as {c}" for c, t in CX_TYPES.items()],
+        f"timestamp_micros({micros(stamp)}) as _ingested_at", "f as _source_file", "'crashed' as _batch_id",
+        "cast(null as string) as _rescued_data",
+    )  # fmt: skip
+    partial.write.mode("append").insertInto(f"{schema}.cx_customers")
     report = load()
     assert _statuses(report)[quoted] == "loaded", report.table()
-    assert stamp is not None
+    assert _statuses(report)["cx/customers/customers_a.csv"] == "skipped"
     return report
+
+
+def _log_started(spark, schema: str, path: str, stamp) -> None:
+    from ingest.bronze import FILE_LOG_SCHEMA
+
+    row = {f.name: None for f in FILE_LOG_SCHEMA.fields}
+    row.update(run_id="crashed", source_name="cx_customers", file_path=path, status="started", logged_at=stamp)
+    spark.createDataFrame([row], FILE_LOG_SCHEMA).write.mode("append").insertInto(f"{schema}.ingest_file_log")
+
+
+CX_TYPES = {"first_name": "string", "last_name": "string", "email": "string", "phone": "string",
+            "segment": "string", "region": "string", "signup_date": "date", "lifetime_value": "decimal(12,2)",
+            "updated_at": "timestamp"}  # fmt: skip
 
 
 def internal_error_in_one_file(spark, landing, load, monkeypatch):
@@ -412,6 +433,39 @@ ACTIONS = [
 ]
 
 
+@dataclass
+class Engine:
+    name: str
+    session: Any
+    lake_root: Path
+    table_format: str
+
+
+@pytest.fixture(scope="module", params=["sail", "spark"])
+def engine(request, tmp_path_factory):
+    """The local engine (Delta), then an Apache Spark standalone cluster
+    (parquet): the ingest job runs unchanged on both."""
+    if request.param == "sail":
+        lake = request.getfixturevalue("lake")
+        yield Engine("sail", request.getfixturevalue("spark"), lake.lake_root, "delta")
+        return
+    from pyspark.sql import SparkSession
+
+    from lakehouse import engine as lake_engine
+
+    settings = dataclasses.replace(
+        make_settings(tmp_path_factory.mktemp("corpus_spark")), engine="spark", table_format="parquet",
+        spark_master_port=free_port(), spark_connect_port=free_port(),
+    )  # fmt: skip
+    lake_engine.start(settings)
+    try:
+        session = SparkSession.builder.remote(settings.spark_remote).create()
+        yield Engine("spark", session, settings.lake_root, "parquet")
+        session.stop()
+    finally:
+        lake_engine.stop(settings)
+
+
 def _put(landing: Path, rel: str, data: bytes) -> Path:
     path = landing / rel
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -421,15 +475,16 @@ def _put(landing: Path, rel: str, data: bytes) -> Path:
     return path
 
 
-def _loader(spark, landing: Path, schema: str, sources: list[str], json_kinds: str = "strict"):
-    conf = ingest_config.with_bronze_schema(ingest_config.load(), schema)
+def _loader(eng: Engine, landing: Path, schema: str, sources: list[str], json_kinds: str = "strict"):
+    conf = dataclasses.replace(ingest_config.with_bronze_schema(ingest_config.load(), schema),
+                               table_format=eng.table_format)  # fmt: skip
     if json_kinds != "strict":
         conf = dataclasses.replace(conf, sources={
             n: dataclasses.replace(s, json_kinds=json_kinds) for n, s in conf.sources.items()})  # fmt: skip
 
     def load(settle: float = 0) -> RunReport:
         settled = ingest_config.with_settle_seconds(conf, settle)
-        return Loader(spark, settled, landing).run(settled.select(sources))
+        return Loader(eng.session, settled, landing).run(settled.select(sources))
 
     return load
 
@@ -446,7 +501,8 @@ def _quarantine(spark, schema: str) -> list[str]:
 TABLE: list[str] = []
 
 
-def _record(name: str, report: RunReport) -> None:
+def _record(name: str, report: RunReport, eng: Engine) -> None:
+    name = f"{name} [{eng.name}]"
     outcomes = ", ".join(f"{Path(r.file).name}={r.status}" for r in report.results if r.status != "ignored")
     loaded = sum(r.rows_loaded for r in report.results)
     quarantined = sum(r.rows_quarantined for r in report.results)
@@ -460,13 +516,15 @@ def print_table():
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
-def test_case(spark, tmp_path, case: Case):
+def test_case(engine, tmp_path, monkeypatch, case: Case):
+    spark = engine.session
+    monkeypatch.setenv("LAKE_ROOT", str(engine.lake_root))  # where bronze tables are located
     landing = tmp_path / "landing"
     for rel, data in case.files.items():
         _put(landing, rel, data)
     schema = f"hc_{case.name}"[:60]
-    report = _loader(spark, landing, schema, [case.source], case.json_kinds)()
-    _record(case.name, report)
+    report = _loader(engine, landing, schema, [case.source], case.json_kinds)()
+    _record(case.name, report, engine)
     got = {r.file: r for r in report.results}
     assert {f: got[f].status if f in got else None for f in case.expect} == case.expect, report.table()
     for rel, text in case.message.items():
@@ -487,16 +545,18 @@ def test_case(spark, tmp_path, case: Case):
 
 
 @pytest.mark.parametrize("name,source,action,landed", ACTIONS, ids=[a[0] for a in ACTIONS])
-def test_action(spark, tmp_path, monkeypatch, name, source, action, landed):
+def test_action(engine, tmp_path, monkeypatch, name, source, action, landed):
+    spark = engine.session
+    monkeypatch.setenv("LAKE_ROOT", str(engine.lake_root))
     landing = tmp_path / "landing"
     landing.mkdir()
     schema = f"hc_{name}"[:60]
-    load = _loader(spark, landing, schema, [source])
+    load = _loader(engine, landing, schema, [source])
     kwargs = {"schema": schema} if "schema" in action.__code__.co_varnames else {}
     if "monkeypatch" in action.__code__.co_varnames:
         kwargs["monkeypatch"] = monkeypatch
     report = action(spark, landing, load, **kwargs)
-    _record(name, report)
+    _record(name, report, engine)
     table = ingest_config.load().sources[source].table
     assert _landed(spark, schema, table, ("customer_id",)) == sorted(landed)
 

@@ -1,10 +1,12 @@
-{#- One row per landing file: its latest state in the ingest log (loaded,
-    duplicate, rejected, or started = interrupted), with row counts and the
-    time the load began and ended. -#}
+{#- One row per landing file the ingest job tried to load: its latest load
+    event in the ingest log (loaded, duplicate, rejected, or started =
+    interrupted), with row counts and the time the load began and ended.
+    The per-run notices (skipped, waiting, ignored, ...) are not load events. -#}
 with
 
 source as (
     select * from {{ source('ingest', 'file_log') }}
+    where status in ('started', 'loaded', 'duplicate', 'rejected')
 ),
 
 started as (
