@@ -28,7 +28,7 @@ import pyarrow.parquet as pq
 from pyspark.sql import DataFrame, Row, SparkSession
 from pyspark.sql import types as T
 
-from ingest.config import IDENTIFIER, IngestConfig, Source
+from ingest.config import IDENTIFIER, ConfigError, IngestConfig, Source
 
 # Added to every bronze row: when, from which file and batch; and the columns a
 # drifted file had beyond the source's, as a JSON object (null when none).
@@ -92,12 +92,14 @@ def micros(stamp: datetime) -> int:
 
 
 def location_root(schema: str) -> str | None:
-    """Where bronze tables live: under the lake root locally, managed elsewhere."""
+    """Where bronze tables live: under the lake root locally, managed elsewhere.
+    It becomes a SQL string literal, so a quote or backslash in it is refused."""
     explicit = os.environ.get("BRONZE_LOCATION_ROOT")
-    if explicit:
-        return explicit.rstrip("/")
     lake = os.environ.get("LAKE_ROOT")
-    return f"file://{os.path.abspath(lake)}/warehouse/{schema}" if lake else None
+    root = explicit.rstrip("/") if explicit else f"file://{os.path.abspath(lake)}/warehouse/{schema}" if lake else None
+    if root and any(c in root for c in "'\\\n\r"):
+        raise ConfigError(f"the bronze location {root!r} has a quote, backslash or line break; use a plainer path")
+    return root
 
 
 class Staging:

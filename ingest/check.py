@@ -133,16 +133,16 @@ class Checker:
         if typ == "string":
             self._arrow_checks(name, text, name in self.source.required, reasons)
             return text
-        if name in self.source.required:
-            for i in pc.indices_nonzero(text.is_null()).to_pylist():
-                reasons[i].append(f"{name}: required value is missing")
         plain = _plain_text(text, typ)
         try:
             fast = _cast_text(pc.if_else(plain, text, pa.nulls(len(text), pa.string())), typ, target)
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             return self._python_column(name, values, reasons)
-        if fast is None or _in_date_range(fast) is None:
+        if _in_date_range(fast) is None:
             return self._python_column(name, values, reasons)
+        if name in self.source.required:
+            for i in pc.indices_nonzero(text.is_null()).to_pylist():
+                reasons[i].append(f"{name}: required value is missing")
         others = pc.and_(text.is_valid(), pc.invert(plain))
         rows = pc.indices_nonzero(others).to_pylist()
         if not rows:
@@ -234,7 +234,7 @@ PLAIN = {
 }
 
 
-def _cast_text(text: pa.Array, typ: str, target: pa.DataType) -> pa.Array | None:
+def _cast_text(text: pa.Array, typ: str, target: pa.DataType) -> pa.Array:
     if typ == "timestamp":
         return text.cast(pa.timestamp("us")).cast(target)
     return text.cast(target)

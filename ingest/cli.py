@@ -59,7 +59,7 @@ def _load(args: argparse.Namespace) -> int:
     except LockBusy as err:
         print(f"error: {err}", file=sys.stderr)
         return 3
-    except BronzeSchemaError as err:
+    except (BronzeSchemaError, ingest_config.ConfigError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     print(report.table())

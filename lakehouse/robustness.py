@@ -125,7 +125,8 @@ class Context:
             landed = self.count(source.table, f"_source_file = '{rel}'")
             quarantined = self.count(self.config.quarantine_table, f"_source_file = '{rel}'")
             statuses = {r[0] for r in self.suite.spark.sql(
-                f"select status from {self.schema}.{self.config.file_log_table} where file_path = '{rel}'").collect()}  # fmt: skip
+                f"select status from {self.schema}.{self.config.file_log_table} where file_path = :f",
+                args={"f": rel}).collect()}  # fmt: skip
             try:
                 rows = rows_in_file(path, source.format)
             except Exception:  # an unreadable file: nothing may have landed from it
