@@ -77,7 +77,7 @@ def integer(typ: str) -> Callable[[Any], int]:
         else:
             number = _exact_number(_text(value, typ), typ)
         if number != number.to_integral_value():
-            raise Unrepresentable(f"{value!s:.80} has a fraction; {typ} holds whole numbers only")
+            raise Unrepresentable(f"{value!s:.80} has a fraction ({typ} holds whole numbers only)")
         if not low <= number <= high:
             raise Unrepresentable(f"{value!s:.80} is out of the {typ} range [{low}, {high}]")
         return int(number)

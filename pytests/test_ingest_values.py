@@ -107,5 +107,6 @@ def test_parquet_values_of_another_type_are_checked_value_by_value():
     ]  # fmt: skip
     reasons = result.quarantined.column("reason").to_pylist()
     assert len(reasons) == 1  # the second row, with every reason that applies to it
-    assert reasons[0].startswith("line 2: k: 2.5 has a fraction; n: 1099511627776 is out of the int range; t: ")
+    assert reasons[0].startswith("line 2: k: 2.5 has a fraction (bigint holds whole numbers only); "
+                                 "n: 1099511627776 is out of the int range [-2147483648, 2147483647]; t: ")
     assert "finer than a microsecond" in reasons[0]
