@@ -62,7 +62,8 @@ parse: setup  ## dbt parse for every target, offline (no engine, no credentials 
 	@for t in $(TARGETS); do echo "dbt parse --target $$t"; \
 	  $(VENV)/bin/dbt parse --quiet --target $$t --profiles-dir . --target-path target/parse-$$t || exit 1; done
 
-robustness: setup  ## bad-input and fault suite (own lake, free ports): prints case, expected, outcome, rows
+robustness: setup  ## ingest corpus (Sail and Spark) and fault suite, own lakes and free ports: prints their tables
+	$(PY) -m pytest -q -s pytests/test_ingest_corpus.py
 	$(LAKE) robustness
 
 bench: setup  ## benchmark at scales 1 and 10, Sail vs Spark; LARGE=1 adds scale 100 (docs/benchmarks.md)
