@@ -151,17 +151,21 @@ def unstable(root: Path, rels: list[str], settle_s: float) -> dict[str, str]:
     """Files still being written: changed in size or mtime over the settle
     interval. Files older than the interval are taken as stable at once; the
     rest are looked at again after waiting (once, for all of them)."""
-    first = {rel: Stat.of(root / rel) for rel in rels}
+    first, changing = {}, {}
+    for rel in rels:
+        try:
+            first[rel] = Stat.of(root / rel)
+        except OSError as err:
+            changing[rel] = f"cannot be looked at ({err.strerror or err})"
     young = [rel for rel, st in first.items() if time.time_ns() - st.mtime_ns < settle_s * 1e9]
     if not young:
-        return {}
+        return changing
     newest = max(first[rel].mtime_ns for rel in young)
     time.sleep(max(0.0, settle_s - (time.time_ns() - newest) / 1e9))
-    changing = {}
     for rel in young:
         try:
             now = Stat.of(root / rel)
-        except FileNotFoundError:
+        except OSError:
             changing[rel] = "removed while the job looked at it"
             continue
         if now != first[rel]:
@@ -191,8 +195,9 @@ def read_trigger(root: Path, rel: str) -> Trigger:
         body = json.loads(raw.decode("utf-8-sig"), object_pairs_hook=_no_duplicate_keys)
     except UnicodeDecodeError as err:
         raise FileProblem(f"the trigger file is not UTF-8 ({err.reason} at offset {err.start})") from None
-    except ValueError as err:
-        raise FileProblem(f"the trigger file is not valid JSON: {err}") from None
+    except (ValueError, RecursionError) as err:
+        why = "nested too deeply" if isinstance(err, RecursionError) else err
+        raise FileProblem(f"the trigger file is not valid JSON: {why}") from None
     if not isinstance(body, dict) or "files" not in body:
         raise FileProblem('the trigger file must be a JSON object with a "files" list or object')
     batch = body.get("batch_id", PurePosixPath(rel).stem)

@@ -240,7 +240,9 @@ DECODER = json.JSONDecoder(
 WHITESPACE = re.compile(r"\s*")
 
 
-def _json_error(err: ValueError) -> str:
+def _json_error(err: Exception) -> str:
+    if isinstance(err, RecursionError):
+        return "nested too deeply"
     return err.msg if isinstance(err, json.JSONDecodeError) else str(err)
 
 
@@ -272,7 +274,7 @@ def _json_lines(snapshot: Path, source: Source) -> Iterator[Chunk]:
                 continue
             try:
                 value = DECODER.decode(raw)
-            except ValueError as err:
+            except (ValueError, RecursionError) as err:
                 chunk.add(number, raw, None, error=f"line {number}: not valid JSON ({_json_error(err)})")
                 bad += 1
             else:
@@ -303,7 +305,7 @@ def _json_document(snapshot: Path, source: Source, array: bool) -> Iterator[Chun
             value, pos = DECODER.raw_decode(text, pos)
             values.append((text.count("\n", 0, start) + 1, text[start:pos], value))
             pos = WHITESPACE.match(text, pos).end()
-    except ValueError as err:
+    except (ValueError, RecursionError) as err:
         line = text.count("\n", 0, getattr(err, "pos", pos)) + 1
         kind = "a JSON array" if array else "JSON lines"
         raise FileProblem(f"line {line}: not valid JSON ({_json_error(err)}); the file is read as {kind}") from None

@@ -247,6 +247,12 @@ CASES = [
          {SURVEYS.format(1): b'{"response_id": "r1", "customer_id": "c1", "feedback_text": "\\ud83d\\ude00 \\u00e9"}\n'
                              b'{"response_id": "r2", "customer_id": "c1", "feedback_text": "\\ud800"}\n'},
          {SURVEYS.format(1): "loaded"}, [("r1", "😀 é")], ("response_id", "feedback_text"), 1, reasons=("not valid Unicode",)),
+    Case("json_nested_too_deeply", "cx_surveys", {SURVEYS.format(1): b'{"a": ' * 100_000 + b"\n" + jsonl(survey("r2"))},
+         {SURVEYS.format(1): "loaded"}, [("r2",)], ("response_id",), 1, reasons=("nested too deeply",)),
+    Case("json_extra_keys_rescued", "cx_surveys",
+         {SURVEYS.format(1): b'{"response_id": "r1", "customer_id": "c1", "device": {"os": "x"}, "n": 1.10, "s": "\\ud800"}\n'},
+         {SURVEYS.format(1): "loaded"}, [("r1", '{"device":"{\\"os\\": \\"x\\"}","n":"1.10","s":"\\ud800"}')],
+         ("response_id", "_rescued_data"), 0),
     Case("json_crlf_and_blank_lines", "cx_surveys", {SURVEYS.format(1): jsonl(survey("r1")).replace(b"\n", b"\r\n\r\n") + jsonl(survey("r2"))},
          {SURVEYS.format(1): "loaded"}, [("r1",), ("r2",)], ("response_id",), 0),
     # --- parquet -------------------------------------------------------------------
@@ -286,6 +292,10 @@ CASES = [
     Case("trigger_path_escapes_domain", "ecommerce_inventory",
          {INVENTORY.format(1): inv_file("p1,1,in,w,,"), TRIGGER.format(1): b'{"files": ["../../etc/passwd"]}'},
          {TRIGGER.format(1): "rejected", INVENTORY.format(1): "waiting"}, [], ("product_id",)),
+    Case("trigger_nested_too_deeply", "ecommerce_inventory",
+         {INVENTORY.format(1): inv_file("p1,1,in,w,,"), TRIGGER.format(1): b"[" * 100_000},
+         {TRIGGER.format(1): "rejected", INVENTORY.format(1): "waiting"}, [], ("product_id",),
+         message={TRIGGER.format(1): "nested too deeply"}),
     Case("trigger_lists_missing_file", "ecommerce_inventory",
          {INVENTORY.format(1): inv_file("p1,1,in,w,,"),
           TRIGGER.format(1): trigger("inventory/inventory_1.csv", "inventory/inventory_2.csv")},
