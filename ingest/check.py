@@ -84,15 +84,12 @@ class Checker:
     def _is_missing(self, value: Any) -> bool:
         return value is None or (isinstance(value, str) and value.strip().lower() in self.missing)
 
-    def _column(self, name: str, values: list[Any] | pa.Array, reasons: list[list[str]], lines: list[int]):
+    def _column(self, name: str, values: list[Any] | pa.Array, reasons: list[list[str]]) -> pa.Array:
         """The typed column; reasons for its refused values are added per row."""
-        typ = self.source.columns[name]
-        target = self.schema.field(name).type
-        required = name in self.source.required
         if isinstance(values, pa.Array):
-            fast = _same_type(values, target)
+            fast = _same_type(values, self.schema.field(name).type)
             if fast is not None:
-                self._arrow_checks(name, fast, required, reasons)
+                self._arrow_checks(name, fast, name in self.source.required, reasons)
                 return fast
             values = _python_values(values)
         elif self.text_only:
@@ -163,7 +160,7 @@ class Checker:
         n = len(chunk)
         reasons: list[list[str]] = [[e] if e else [] for e in chunk.errors]
         parsed = [e is None for e in chunk.errors]
-        columns = [self._column(name, chunk.columns[name], reasons, chunk.lines) for name in self.source.columns]
+        columns = [self._column(name, chunk.columns[name], reasons) for name in self.source.columns]
         for i in range(n):  # a parse error is the whole story of its line
             if not parsed[i]:
                 reasons[i] = reasons[i][:1]

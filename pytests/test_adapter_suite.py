@@ -1,0 +1,317 @@
+"""dbt's own adapter test suite (PyPI `dbt-tests-adapter`, the base classes
+every adapter subclasses) run on the local engine with the project's engine
+layer: each test project gets the project's `macros/engine/` and its table
+format (Delta), as a project on this engine has.
+
+A class the engine cannot pass is marked expected-to-fail with the engine
+note that says why (docs/engine-notes.md); none is skipped. The count of
+passed / expected-to-fail is printed at the end of the run
+(`pytest -rA pytests/test_adapter_suite.py`) and kept in the engine notes.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import REPO
+
+# dbt's test-project fixtures (project, unique_schema, run_dbt's setup ...), for this module only
+from dbt.tests.fixtures.project import *  # noqa: F401,F403
+from dbt.tests.fixtures.project import write_project_files
+from dbt.tests.util import write_file
+
+from dbt.tests.adapter.basic.test_adapter_methods import BaseAdapterMethod
+from dbt.tests.adapter.basic.test_base import BaseSimpleMaterializations
+from dbt.tests.adapter.basic.test_docs_generate import BaseDocsGenReferences
+from dbt.tests.adapter.basic.test_empty import BaseEmpty
+from dbt.tests.adapter.basic.test_ephemeral import BaseEphemeral
+from dbt.tests.adapter.basic.test_generic_tests import BaseGenericTests
+from dbt.tests.adapter.basic.test_incremental import BaseIncremental, BaseIncrementalNotSchemaChange
+from dbt.tests.adapter.basic.test_singular_tests import BaseSingularTests
+from dbt.tests.adapter.basic.test_singular_tests_ephemeral import BaseSingularTestsEphemeral
+from dbt.tests.adapter.basic.test_snapshot_check_cols import BaseSnapshotCheckCols
+from dbt.tests.adapter.basic.test_snapshot_timestamp import BaseSnapshotTimestamp
+from dbt.tests.adapter.basic.test_validate_connection import BaseValidateConnection
+from dbt.tests.adapter.constraints.test_constraints import (
+    BaseIncrementalConstraintsColumnsEqual,
+    BaseTableConstraintsColumnsEqual,
+    BaseViewConstraintsColumnsEqual,
+)
+from dbt.tests.adapter.incremental.test_incremental_merge_exclude_columns import BaseMergeExcludeColumns
+from dbt.tests.adapter.incremental.test_incremental_on_schema_change import BaseIncrementalOnSchemaChangeSetup
+from dbt.tests.adapter.incremental.test_incremental_predicates import BaseIncrementalPredicates
+from dbt.tests.adapter.incremental.test_incremental_unique_id import BaseIncrementalUniqueKey
+from dbt.tests.adapter.relations.test_changing_relation_type import BaseChangeRelationTypeValidator
+from dbt.tests.adapter.simple_seed.test_seed import (
+    BaseBasicSeedTests,
+    BaseSeedConfigFullRefreshOff,
+    BaseSeedConfigFullRefreshOn,
+    BaseSeedCustomSchema,
+    BaseSeedParsing,
+    BaseSeedSpecificFormats,
+    BaseSeedWithEmptyDelimiter,
+    BaseSeedWithUniqueDelimiter,
+    BaseSeedWithWrongDelimiter,
+    BaseSimpleSeedEnabledViaConfig,
+    BaseSimpleSeedWithBOM,
+    BaseTestEmptySeed,
+)
+from dbt.tests.adapter.unit_testing.test_case_insensitivity import BaseUnitTestCaseInsensivity
+from dbt.tests.adapter.unit_testing.test_invalid_input import BaseUnitTestInvalidInput
+from dbt.tests.adapter.unit_testing.test_types import BaseUnitTestingTypes
+
+ENGINE_MACROS = REPO / "macros" / "engine"
+# What every project on the local engine sets (the project's dbt_project.yml does too).
+ENGINE_PROJECT_CONFIG = {
+    "models": {"+file_format": "delta"},
+    "seeds": {"+file_format": "delta"},
+    "snapshots": {"+file_format": "delta"},
+}
+
+
+def _merge(base: dict, update: dict) -> dict:
+    merged = dict(base)
+    for key, value in update.items():
+        merged[key] = _merge(merged[key], value) if isinstance(value, dict) and isinstance(merged.get(key), dict) else value
+    return merged
+
+
+@pytest.fixture(scope="class")
+def dbt_profile_target(lake):
+    return {"type": "sail", "mode": "remote", "host": "127.0.0.1", "port": lake.sail_port, "threads": 4}
+
+
+@pytest.fixture(scope="class")
+def dbt_project_yml(project_root, project_config_update):
+    """dbt's project file with the engine's table format under each class's own settings."""
+    update = project_config_update or {}
+    if isinstance(update, str):
+        update = yaml.safe_load(update)
+    config = _merge({"name": "test", "profile": "test", "flags": {"send_anonymous_usage_stats": False},
+                     **ENGINE_PROJECT_CONFIG}, update)  # fmt: skip
+    write_file(yaml.safe_dump(config), project_root, "dbt_project.yml")
+    return config
+
+
+@pytest.fixture(scope="class")
+def project_files(project_root, models, macros, snapshots, properties, seeds, tests, analyses, functions,
+                  selectors_yml, dependencies_yml, packages_yml, dbt_project_yml):  # fmt: skip
+    """dbt's files of the class, and the project's engine layer beside them."""
+    write_project_files(project_root, "models", {**models, **properties})
+    write_project_files(project_root, "macros", macros)
+    write_project_files(project_root, "snapshots", snapshots)
+    write_project_files(project_root, "seeds", seeds)
+    write_project_files(project_root, "tests", tests)
+    write_project_files(project_root, "analyses", analyses)
+    write_project_files(project_root, "functions", functions)
+    shutil.copytree(ENGINE_MACROS, Path(project_root) / "macros" / "_engine", dirs_exist_ok=True)
+
+
+@pytest.fixture(scope="class", autouse=True)
+def scratch_schema(request):
+    """The schema merges stage their rows in (the project creates it in an on-run-start hook)."""
+    if "project" not in request.fixturenames:
+        yield
+        return
+    project = request.getfixturevalue("project")
+    scratch = f"{project.test_schema}_scratch"
+    lake_root = os.environ["LAKE_ROOT"].rstrip("/")
+    project.run_sql(f"create schema if not exists {scratch} location 'file://{lake_root}/warehouse/{scratch}'")
+    yield
+    project.run_sql(f"drop schema if exists {scratch} cascade")
+
+
+def xfail(note: int, why: str):
+    return pytest.mark.xfail(reason=f"engine note {note}: {why}", strict=True)
+
+
+MERGE = {"models": {"+incremental_strategy": "merge"}}
+
+
+# --- basic ------------------------------------------------------------------------
+
+
+class TestSimpleMaterializations(BaseSimpleMaterializations):
+    pass
+
+
+class TestSingularTests(BaseSingularTests):
+    pass
+
+
+class TestSingularTestsEphemeral(BaseSingularTestsEphemeral):
+    pass
+
+
+class TestEmpty(BaseEmpty):
+    pass
+
+
+class TestEphemeral(BaseEphemeral):
+    pass
+
+
+class TestIncremental(BaseIncremental):
+    pass
+
+
+class TestIncrementalNotSchemaChange(BaseIncrementalNotSchemaChange):
+    pass
+
+
+class TestGenericTests(BaseGenericTests):
+    pass
+
+
+class TestSnapshotCheckCols(BaseSnapshotCheckCols):
+    pass
+
+
+class TestSnapshotTimestamp(BaseSnapshotTimestamp):
+    pass
+
+
+class TestAdapterMethod(BaseAdapterMethod):
+    pass
+
+
+class TestValidateConnection(BaseValidateConnection):
+    pass
+
+
+class TestDocsGenReferences(BaseDocsGenReferences):
+    pass
+
+
+class TestChangeRelationTypes(BaseChangeRelationTypeValidator):
+    pass
+
+
+# --- incremental ----------------------------------------------------------------------
+
+
+class TestIncrementalUniqueKey(BaseIncrementalUniqueKey):
+    @pytest.fixture(scope="class")
+    def project_config_update(self):
+        return MERGE
+
+
+class TestIncrementalPredicates(BaseIncrementalPredicates):
+    @pytest.fixture(scope="class")
+    def project_config_update(self):
+        return {"models": {"+incremental_predicates": ["dbt_internal_dest.id != 2"], "+incremental_strategy": "merge"}}
+
+
+class TestMergeExcludeColumns(BaseMergeExcludeColumns):
+    @pytest.fixture(scope="class")
+    def project_config_update(self):
+        return MERGE
+
+
+class TestIncrementalOnSchemaChangeMerge(BaseIncrementalOnSchemaChangeSetup):
+    @pytest.fixture(scope="class")
+    def project_config_update(self):
+        return {"models": {"+incremental_strategy": "merge", "+unique_key": "id"}}
+
+    def test_run_incremental_ignore(self, project):
+        self.run_twice_and_assert("model_a incremental_ignore incremental_ignore_target", "incremental_ignore",
+                                  "incremental_ignore_target", project)  # fmt: skip
+
+    def test_run_incremental_append_new_columns(self, project):
+        self.run_incremental_append_new_columns(project)
+        self.run_incremental_append_new_columns_remove_one(project)
+
+    def test_run_incremental_sync_all_columns(self, project):
+        self.run_incremental_sync_all_columns(project)
+        self.run_incremental_sync_remove_only(project)
+
+
+class TestIncrementalOnSchemaChangeAppend(TestIncrementalOnSchemaChangeMerge):
+    @pytest.fixture(scope="class")
+    def project_config_update(self):
+        return {"models": {"+incremental_strategy": "append"}}
+
+
+# --- seeds --------------------------------------------------------------------------------
+
+
+class TestBasicSeedTests(BaseBasicSeedTests):
+    pass
+
+
+class TestSeedConfigFullRefreshOn(BaseSeedConfigFullRefreshOn):
+    pass
+
+
+class TestSeedConfigFullRefreshOff(BaseSeedConfigFullRefreshOff):
+    pass
+
+
+class TestSeedCustomSchema(BaseSeedCustomSchema):
+    pass
+
+
+class TestSeedWithUniqueDelimiter(BaseSeedWithUniqueDelimiter):
+    pass
+
+
+class TestSeedWithWrongDelimiter(BaseSeedWithWrongDelimiter):
+    pass
+
+
+class TestSeedWithEmptyDelimiter(BaseSeedWithEmptyDelimiter):
+    pass
+
+
+class TestSimpleSeedEnabledViaConfig(BaseSimpleSeedEnabledViaConfig):
+    pass
+
+
+class TestSeedParsing(BaseSeedParsing):
+    pass
+
+
+class TestSimpleSeedWithBOM(BaseSimpleSeedWithBOM):
+    pass
+
+
+class TestSeedSpecificFormats(BaseSeedSpecificFormats):
+    pass
+
+
+class TestEmptySeed(BaseTestEmptySeed):
+    pass
+
+
+# --- unit tests -----------------------------------------------------------------------------
+
+
+class TestUnitTestingTypes(BaseUnitTestingTypes):
+    pass
+
+
+class TestUnitTestCaseInsensitivity(BaseUnitTestCaseInsensivity):
+    pass
+
+
+class TestUnitTestInvalidInput(BaseUnitTestInvalidInput):
+    pass
+
+
+# --- contracts ------------------------------------------------------------------------------
+
+
+class TestTableConstraintsColumnsEqual(BaseTableConstraintsColumnsEqual):
+    pass
+
+
+class TestViewConstraintsColumnsEqual(BaseViewConstraintsColumnsEqual):
+    pass
+
+
+class TestIncrementalConstraintsColumnsEqual(BaseIncrementalConstraintsColumnsEqual):
+    pass
