@@ -12,7 +12,9 @@ passed / expected-to-fail is printed at the end of the run
 from __future__ import annotations
 
 import os
+import re
 import shutil
+import uuid
 from pathlib import Path
 
 import pytest
@@ -21,8 +23,8 @@ from conftest import REPO
 
 # dbt's test-project fixtures (project, unique_schema, run_dbt's setup ...), for this module only
 from dbt.tests.fixtures.project import *  # noqa: F401,F403
-from dbt.tests.fixtures.project import write_project_files
-from dbt.tests.util import write_file
+from dbt.tests.adapter.simple_seed import seeds as seed_fixtures
+from dbt.tests.util import run_dbt, write_file
 
 from dbt.tests.adapter.basic.test_adapter_methods import BaseAdapterMethod
 from dbt.tests.adapter.basic.test_base import BaseSimpleMaterializations
@@ -64,6 +66,11 @@ from dbt.tests.adapter.unit_testing.test_case_insensitivity import BaseUnitTestC
 from dbt.tests.adapter.unit_testing.test_invalid_input import BaseUnitTestInvalidInput
 from dbt.tests.adapter.unit_testing.test_types import BaseUnitTestingTypes
 
+pytestmark = [
+    # dbt's base classes use instance-method class fixtures and a helper named Test*
+    pytest.mark.filterwarnings("ignore::pytest.PytestRemovedIn10Warning"),
+    pytest.mark.filterwarnings("ignore::pytest.PytestCollectionWarning"),
+]
 ENGINE_MACROS = REPO / "macros" / "engine"
 # What every project on the local engine sets (the project's dbt_project.yml does too).
 ENGINE_PROJECT_CONFIG = {
@@ -98,17 +105,60 @@ def dbt_project_yml(project_root, project_config_update):
 
 
 @pytest.fixture(scope="class")
-def project_files(project_root, models, macros, snapshots, properties, seeds, tests, analyses, functions,
-                  selectors_yml, dependencies_yml, packages_yml, dbt_project_yml):  # fmt: skip
-    """dbt's files of the class, and the project's engine layer beside them."""
-    write_project_files(project_root, "models", {**models, **properties})
-    write_project_files(project_root, "macros", macros)
-    write_project_files(project_root, "snapshots", snapshots)
-    write_project_files(project_root, "seeds", seeds)
-    write_project_files(project_root, "tests", tests)
-    write_project_files(project_root, "analyses", analyses)
-    write_project_files(project_root, "functions", functions)
-    shutil.copytree(ENGINE_MACROS, Path(project_root) / "macros" / "_engine", dirs_exist_ok=True)
+def project(project_setup, project_files):
+    """dbt's test project with the project's engine layer beside its own files
+    (copied here: some classes write their files themselves), its fixture SQL
+    in the engine's dialect, and dbt's output in the project, not the lake's."""
+    shutil.copytree(ENGINE_MACROS, Path(project_setup.project_root) / "macros" / "_engine", dirs_exist_ok=True)
+    project_setup.run_sql = _dialect(project_setup.run_sql, project_setup)
+    return project_setup
+
+
+@pytest.fixture(scope="class", autouse=True)
+def dbt_paths_of_the_project():
+    """The session's lake points dbt's target and logs elsewhere; these tests read them in the project."""
+    saved = {k: os.environ.pop(k) for k in ("DBT_TARGET_PATH", "DBT_LOG_PATH") if k in os.environ}
+    yield
+    os.environ.update(saved)
+
+
+POSTGRES_TYPES = [
+    (r"\bTIMESTAMP WITHOUT TIME ZONE\b", "TIMESTAMP"), (r"\bTEXT\b", "STRING"), (r"\bVARCHAR\(\d+\)", "STRING"),
+    (r"\bDOUBLE PRECISION\b", "DOUBLE"), (r"\bINTEGER\b", "INT"),
+]  # fmt: skip
+
+
+def _dialect(run_sql, project):
+    """run_sql for dbt's fixture SQL, written for Postgres: one statement at a
+    time, Postgres type names in Spark's, and a created table in a folder of its
+    own (engine notes 3, 4)."""
+
+    def run(sql: str, fetch: str | None = None):
+        result = None
+        for statement in _statements(sql.format(schema=project.test_schema, database=project.database)):
+            result = run_sql(_spark_sql(statement), fetch=fetch)
+        return result
+
+    return run
+
+
+def _statements(sql: str) -> list[str]:
+    parts = re.split(r";\s*(?:\n|$)", sql)
+    return [p for p in parts if re.sub(r"--[^\n]*", "", p).strip()]
+
+
+def _spark_sql(statement: str) -> str:
+    for pattern, spark in POSTGRES_TYPES:
+        statement = re.sub(pattern, spark, statement, flags=re.IGNORECASE)
+    parts = re.split(r"(\bvalues\b)", statement, maxsplit=1, flags=re.IGNORECASE)
+    parts[0] = re.sub(r'"(\w+)"', r"`\1`", parts[0])  # Postgres quotes names before VALUES; Spark quotes text
+    statement = "".join(parts)
+    create = re.match(r"\s*create table\s+([\w.]+)\s*\(", statement, flags=re.IGNORECASE)
+    if create and "using" not in statement.lower():
+        schema, _, table = create.group(1).rpartition(".")
+        location = f"file://{os.environ['LAKE_ROOT'].rstrip('/')}/warehouse/{schema}/{table}/{uuid.uuid4().hex[:8]}"
+        statement = statement.rstrip().rstrip(";") + f" using delta location '{location}'"
+    return statement
 
 
 @pytest.fixture(scope="class", autouse=True)
@@ -240,9 +290,12 @@ class TestIncrementalOnSchemaChangeAppend(TestIncrementalOnSchemaChangeMerge):
 
 
 class TestBasicSeedTests(BaseBasicSeedTests):
-    pass
+    @xfail(25, "a table's DROP leaves the views over it (no CASCADE): a full refresh keeps the downstream view")
+    def test_simple_seed_full_refresh_flag(self, project):
+        super().test_simple_seed_full_refresh_flag(project)
 
 
+@xfail(25, "a table's DROP leaves the views over it (no CASCADE): a full refresh keeps the downstream view")
 class TestSeedConfigFullRefreshOn(BaseSeedConfigFullRefreshOn):
     pass
 
@@ -260,7 +313,10 @@ class TestSeedWithUniqueDelimiter(BaseSeedWithUniqueDelimiter):
 
 
 class TestSeedWithWrongDelimiter(BaseSeedWithWrongDelimiter):
-    pass
+    def test_seed_with_wrong_delimiter(self, project):
+        """The seed fails on the engine's parse error (its wording is not Postgres's "syntax error")."""
+        seed_result = run_dbt(["seed"], expect_pass=False)
+        assert "found | at" in seed_result.results[0].message
 
 
 class TestSeedWithEmptyDelimiter(BaseSeedWithEmptyDelimiter):
@@ -276,9 +332,14 @@ class TestSeedParsing(BaseSeedParsing):
 
 
 class TestSimpleSeedWithBOM(BaseSimpleSeedWithBOM):
-    pass
+    @pytest.fixture(scope="class", autouse=True)
+    def setUp(self, project):
+        """As dbt's, with the BOM file taken from dbt's package, not beside this module."""
+        project.run_sql(seed_fixtures.seeds__expected_sql)
+        shutil.copy(Path(seed_fixtures.__file__).with_name("seed_bom.csv"), Path(project.project_root) / "seeds")
 
 
+@xfail(26, "a Hive Metastore table name is letters, digits and _: the seed `seed.with.dots` cannot be a table")
 class TestSeedSpecificFormats(BaseSeedSpecificFormats):
     pass
 

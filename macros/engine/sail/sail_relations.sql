@@ -193,7 +193,8 @@
     new keys' range (sail_count_existing_keys).
   -#}
   {%- set staged = sail_stage_merge_source(source, target) -%}
-  {%- set keys = [unique_key] if unique_key is string else unique_key -%}
+  {#- an empty key (unique_key: '' or []) merges on nothing: every row is new -#}
+  {%- set keys = ([unique_key] if unique_key is string else unique_key or []) | select | list -%}
   {%- if not keys or incremental_predicates -%}
     {{- return(spark__get_merge_sql(target, staged, unique_key, dest_columns, incremental_predicates)) -}}
   {%- endif -%}
@@ -257,7 +258,7 @@
 
 {% macro sail_typed_literal(text, data_type) -%}
   {#- A constant of `data_type` from its text form (the engine folds the cast). -#}
-  cast('{{ text | replace("\\", "\\\\") | replace("'", "\\'") }}' as {{ data_type }})
+  cast({{ sail_string_literal(text) }} as {{ data_type }})
 {%- endmacro %}
 
 
