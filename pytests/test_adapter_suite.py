@@ -28,7 +28,6 @@ from dbt.tests.util import run_dbt, write_file
 
 from dbt.tests.adapter.basic.test_adapter_methods import BaseAdapterMethod
 from dbt.tests.adapter.basic.test_base import BaseSimpleMaterializations
-from dbt.tests.adapter.basic.test_docs_generate import BaseDocsGenReferences
 from dbt.tests.adapter.basic.test_empty import BaseEmpty
 from dbt.tests.adapter.basic.test_ephemeral import BaseEphemeral
 from dbt.tests.adapter.basic.test_generic_tests import BaseGenericTests
@@ -89,7 +88,8 @@ def _merge(base: dict, update: dict) -> dict:
 
 @pytest.fixture(scope="class")
 def dbt_profile_target(lake):
-    return {"type": "sail", "mode": "remote", "host": "127.0.0.1", "port": lake.sail_port, "threads": 4}
+    return {"type": "sail", "mode": "remote", "host": "127.0.0.1", "port": lake.sail_port, "threads": 4,
+            "user": "lakehouse"}  # fmt: skip
 
 
 @pytest.fixture(scope="class")
@@ -233,10 +233,6 @@ class TestValidateConnection(BaseValidateConnection):
     pass
 
 
-class TestDocsGenReferences(BaseDocsGenReferences):
-    pass
-
-
 class TestChangeRelationTypes(BaseChangeRelationTypeValidator):
     pass
 
@@ -273,6 +269,9 @@ class TestIncrementalOnSchemaChangeMerge(BaseIncrementalOnSchemaChangeSetup):
 
     def test_run_incremental_append_new_columns(self, project):
         self.run_incremental_append_new_columns(project)
+
+    @xfail(28, "a table built from a literal records the column NOT NULL; the null a removed column gets is refused")
+    def test_run_incremental_append_new_columns_remove_one(self, project):
         self.run_incremental_append_new_columns_remove_one(project)
 
     def test_run_incremental_sync_all_columns(self, project):
@@ -352,7 +351,27 @@ class TestEmptySeed(BaseTestEmptySeed):
 
 
 class TestUnitTestingTypes(BaseUnitTestingTypes):
-    pass
+    @pytest.fixture
+    def data_types(self):
+        """The engine's types, each as SQL and as a unit test's YAML value."""
+        return [
+            ["1", "1"], ["2.0", "2.0"], ["'12345'", "12345"], ["'string'", "string"], ["true", "true"],
+            ["cast(1.5 as decimal(10, 2))", "1.5"], ["date '2011-11-11'", "2011-11-11"],
+            ["timestamp '2013-11-03 00:00:00'", "2013-11-03 00:00:00"],
+            ["timestamp '2013-11-03 00:00:00+00:00'", "2013-11-03 00:00:00-0"],
+        ]  # fmt: skip
+
+
+class TestUnitTestingTypesNumericOffsetLiteral(BaseUnitTestingTypes):
+    """A canary: the day Sail reads the literal, the xfail turns into a failure to remove."""
+
+    @pytest.fixture
+    def data_types(self):
+        return [["timestamp '2013-11-03 00:00:00-0'", "2013-11-03 00:00:00-0"]]
+
+    @xfail(29, "a timestamp literal with the offset -0 is refused (the cast of the same text works)")
+    def test_unit_test_data_type(self, project, data_types):
+        super().test_unit_test_data_type(project, data_types)
 
 
 class TestUnitTestCaseInsensitivity(BaseUnitTestCaseInsensivity):
@@ -366,13 +385,77 @@ class TestUnitTestInvalidInput(BaseUnitTestInvalidInput):
 # --- contracts ------------------------------------------------------------------------------
 
 
-class TestTableConstraintsColumnsEqual(BaseTableConstraintsColumnsEqual):
+class SparkContractTypes:
+    """The contract checks with the engine's type names (Postgres's are dbt's default)."""
+
+    @pytest.fixture
+    def string_type(self):
+        return "string"
+
+    @pytest.fixture
+    def int_type(self):
+        return "int"
+
+    @pytest.fixture
+    def data_types(self, int_type, string_type):
+        # sql_column_value, schema_data_type, error_data_type (as the engine names it)
+        return [
+            ["1", int_type, int_type], ["'1'", string_type, string_type], ["true", "boolean", "boolean"],
+            ["cast('2013-11-03 00:00:00' as timestamp)", "timestamp", "timestamp"],
+            ["cast(1 as decimal(10, 2))", "decimal(10,2)", "decimal(10,2)"],
+            ["array('a', 'b')", "array<string>", "array<string>"],
+        ]  # fmt: skip
+
+
+class TestTableConstraintsColumnsEqual(SparkContractTypes, BaseTableConstraintsColumnsEqual):
     pass
 
 
-class TestViewConstraintsColumnsEqual(BaseViewConstraintsColumnsEqual):
+class TestViewConstraintsColumnsEqual(SparkContractTypes, BaseViewConstraintsColumnsEqual):
     pass
 
 
-class TestIncrementalConstraintsColumnsEqual(BaseIncrementalConstraintsColumnsEqual):
+class TestIncrementalConstraintsColumnsEqual(SparkContractTypes, BaseIncrementalConstraintsColumnsEqual):
     pass
+
+
+class TestContractConstraintsAreChecked:
+    """An enforced contract's not_null and check constraints fail the build when
+    a built row breaks them (engine note 27: checked on the rows, not by ALTER)."""
+
+    @pytest.fixture(scope="class")
+    def models(self):
+        contract = """
+models:
+  - name: {name}
+    config:
+      contract: {{enforced: true}}
+      on_schema_change: fail
+      materialized: {materialized}
+    constraints:
+      - type: check
+        expression: "amount >= 0"
+    columns:
+      - name: id
+        data_type: int
+        constraints: [{{type: not_null}}]
+      - name: amount
+        data_type: int
+"""
+        rows = {"good": "select 1 as id, 5 as amount", "null_id": "select cast(null as int) as id, 5 as amount",
+                "negative": "select 1 as id, -5 as amount"}  # fmt: skip
+        files = {}
+        for name, sql in rows.items():
+            for materialized in ("table", "incremental"):
+                model = f"{name}_{materialized}"
+                files[f"{model}.sql"] = sql
+                files[f"{model}.yml"] = contract.format(name=model, materialized=materialized)
+        return files
+
+    def test_constraints(self, project):
+        results = {r.node.name: r for r in run_dbt(["run"], expect_pass=False)}
+        for materialized in ("table", "incremental"):
+            assert results[f"good_{materialized}"].status == "success"
+            assert "violate the NOT NULL constraint on id" in results[f"null_id_{materialized}"].message
+            assert "violate the CHECK constraint" in results[f"negative_{materialized}"].message
+

@@ -56,6 +56,11 @@
   {%- if existing is not none -%}
     {% do adapter.drop_relation(existing) %}
   {%- endif -%}
+  {#- an enforced contract: dbt's check of names and types before anything is built, as dbt-spark does -#}
+  {%- if config.get('contract').enforced -%}
+    {{ get_assert_columns_equivalent(compiled_code) }}
+    {%- set compiled_code = get_select_subquery(compiled_code) -%}
+  {%- endif %}
   create table {{ relation }}
   {{ file_format_clause() }}
   {{ options_clause() }}
@@ -73,6 +78,9 @@
   {%- call statement('drop_view_before_create') -%}
     drop view if exists {{ relation }}
   {%- endcall -%}
+  {%- if config.get('contract').enforced -%}
+    {{ get_assert_columns_equivalent(sql) }}
+  {%- endif %}
   create view {{ relation }}
   {{ comment_clause() }}
   as
@@ -138,7 +146,7 @@
 {% endmacro %}
 
 
-{% macro sail_stage_merge_source(source, target) -%}
+{% macro sail_stage_merge_source(source, target, target_columns=true) -%}
   {#-
     Sail's MERGE evaluates its source more than once: from dbt's temporary
     view (a bronze scan behind a watermark and a window dedupe) a merge of
@@ -149,8 +157,32 @@
   {%- set scratch_schema = sail_scratch_schema() -%}
   {%- set staged = api.Relation.create(schema=scratch_schema, identifier=target.identifier ~ '__merge_source', type='table') -%}
   {%- set location = sail_schema_location(scratch_schema) ~ '/' ~ staged.identifier ~ '/' ~ sail_generation() -%}
-  {% do sail_write_table(staged, location, 'select * from ' ~ source) %}
+  {%- set select_sql = sail_select_target_columns(source, target) if target_columns else 'select * from ' ~ source -%}
+  {% do sail_write_table(staged, location, select_sql) %}
   {{- return(staged) -}}
+{%- endmacro %}
+
+
+{% macro sail_select_target_columns(source, target) -%}
+  {#-
+    The source's rows with the target's columns, in the target's order: a
+    column the model no longer has (on_schema_change: append_new_columns keeps
+    it in the target) is null for the new rows, as dbt specifies; `merge ...
+    insert *` and the append below then never miss a column (engine note 28).
+  -#}
+  {%- set present = adapter.get_columns_in_relation(source) | map(attribute='name') | map('lower') | list -%}
+  select
+  {%- for column in adapter.get_columns_in_relation(target) %}
+    {{ '`' ~ column.name ~ '`' if column.name | lower in present else 'cast(null as ' ~ column.data_type ~ ') as `' ~ column.name ~ '`' }}{{ ',' if not loop.last }}
+  {%- endfor %}
+  from {{ source }}
+{%- endmacro %}
+
+
+{% macro get_insert_into_sql(source_relation, target_relation) -%}
+  {#- dbt-spark's append, with a column the model no longer has left null (not dispatched: overridden by name) -#}
+  insert into table {{ target_relation }}
+  {{ sail_select_target_columns(source_relation, target_relation) }}
 {%- endmacro %}
 
 
@@ -202,15 +234,9 @@
   {%- if sail_count_existing_keys(staged, staged_columns, target, keys) > 0 -%}
     {{- return(spark__get_merge_sql(target, staged, unique_key, dest_columns, incremental_predicates)) -}}
   {%- endif -%}
-  {#- The target's columns in its order; one the model no longer has stays null. -#}
-  {%- set new_columns = staged_columns | map(attribute='name') | map('lower') | list -%}
+  {#- the staged rows already have the target's columns, in its order -#}
   {%- set append_sql -%}
-    insert into {{ target }}
-    select
-    {%- for column in adapter.get_columns_in_relation(target) %}
-      {{ '`' ~ column.name ~ '`' if column.name | lower in new_columns else 'cast(null as ' ~ column.data_type ~ ')' }}{{ ',' if not loop.last }}
-    {%- endfor %}
-    from {{ staged }}
+    insert into {{ target }} select * from {{ staged }}
   {%- endset -%}
   {{- return(append_sql) -}}
 {%- endmacro %}
@@ -264,6 +290,6 @@
 
 {% macro sail__snapshot_merge_sql(target, source, insert_cols) -%}
   {#- The snapshot's staging view compares the source with the whole snapshot. -#}
-  {%- set staged = sail_stage_merge_source(source, target) -%}
+  {%- set staged = sail_stage_merge_source(source, target, target_columns=false) -%}
   {{- return(spark__snapshot_merge_sql(target, staged, insert_cols)) -}}
 {%- endmacro %}

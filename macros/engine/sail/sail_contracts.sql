@@ -1,0 +1,37 @@
+{#-
+  Enforced model contracts on the local engine (engine note 27). dbt-spark
+  adds a contract's constraints to the built table with ALTER TABLE (`add
+  constraint ... check`, `change column ... set not null`), which Sail does
+  not have. Here each constraint is checked against the rows just built, and
+  a violation fails the model with the constraint named, as the ALTER would.
+  Later writes outside dbt are not checked: the engine keeps no constraint.
+-#}
+
+{% macro sail__alter_table_add_constraints(relation, constraints) %}
+  {%- for constraint in constraints if constraint.type == 'check' -%}
+    {% do sail_assert_no_rows(relation, 'not (' ~ constraint.expression ~ ')',
+                              'CHECK constraint ' ~ (constraint.name or constraint.expression)) %}
+  {%- endfor -%}
+{% endmacro %}
+
+
+{% macro sail__alter_column_set_constraints(relation, column_dict) %}
+  {%- for column_name in column_dict -%}
+    {%- for constraint in column_dict[column_name]['constraints'] -%}
+      {%- if constraint.type == 'not_null' -%}
+        {%- set quoted = adapter.quote(column_name) if column_dict[column_name]['quote'] else column_name -%}
+        {% do sail_assert_no_rows(relation, quoted ~ ' is null', 'NOT NULL constraint on ' ~ column_name) %}
+      {%- elif constraint.type != 'check' -%}
+        {% do exceptions.warn('Invalid constraint for column ' ~ column_name ~ '. Only `not_null` is supported.') %}
+      {%- endif -%}
+    {%- endfor -%}
+  {%- endfor -%}
+{% endmacro %}
+
+
+{% macro sail_assert_no_rows(relation, condition, what) %}
+  {%- set found = run_query('select count(*) from ' ~ relation ~ ' where ' ~ condition).columns[0].values()[0] -%}
+  {%- if found > 0 -%}
+    {% do exceptions.raise_database_error(found ~ ' row(s) of ' ~ relation ~ ' violate the ' ~ what) %}
+  {%- endif -%}
+{% endmacro %}
