@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import REPO
+from conftest import REPO, make_settings
 
 # dbt's test-project fixtures (project, unique_schema, run_dbt's setup ...), for this module only
 from dbt.tests.fixtures.project import *  # noqa: F401,F403
@@ -86,10 +86,29 @@ def _merge(base: dict, update: dict) -> dict:
     return merged
 
 
+@pytest.fixture(scope="module")
+def adapter_lake(tmp_path_factory):
+    """A local engine of this module's own: dbt's test projects create and drop
+    schemas freely, away from the lake the other tests read."""
+    from lakehouse import engine
+
+    settings = make_settings(tmp_path_factory.mktemp("adapter_lake"))
+    saved = os.environ.get("LAKE_ROOT")
+    engine.start(settings)
+    os.environ["LAKE_ROOT"] = str(settings.lake_root)
+    try:
+        yield settings
+    finally:
+        engine.stop(settings)
+        if saved is None:
+            os.environ.pop("LAKE_ROOT", None)
+        else:
+            os.environ["LAKE_ROOT"] = saved
+
+
 @pytest.fixture(scope="class")
-def dbt_profile_target(lake):
-    return {"type": "sail", "mode": "remote", "host": "127.0.0.1", "port": lake.sail_port, "threads": 4,
-            "user": "lakehouse"}  # fmt: skip
+def dbt_profile_target(adapter_lake):
+    return {"type": "sail", "mode": "remote", "host": "127.0.0.1", "port": adapter_lake.sail_port, "threads": 4}
 
 
 @pytest.fixture(scope="class")
@@ -458,4 +477,3 @@ models:
             assert results[f"good_{materialized}"].status == "success"
             assert "violate the NOT NULL constraint on id" in results[f"null_id_{materialized}"].message
             assert "violate the CHECK constraint" in results[f"negative_{materialized}"].message
-
