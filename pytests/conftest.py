@@ -46,7 +46,9 @@ def lake(tmp_path_factory: pytest.TempPathFactory):
 def spark(lake):
     from pyspark.sql import SparkSession
 
-    session = SparkSession.builder.remote(lake.spark_remote).getOrCreate()
+    # create(), not getOrCreate(): the latter returns any session this process
+    # already has (dbt run in-process by the adapter suite leaves one), whatever its URL
+    session = SparkSession.builder.remote(lake.spark_remote).create()
     yield session
     session.stop()
 

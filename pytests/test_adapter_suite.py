@@ -99,11 +99,22 @@ def adapter_lake(tmp_path_factory):
     try:
         yield settings
     finally:
+        _stop_dbt_session()
         engine.stop(settings)
         if saved is None:
             os.environ.pop("LAKE_ROOT", None)
         else:
             os.environ["LAKE_ROOT"] = saved
+
+
+def _stop_dbt_session() -> None:
+    """dbt's session connection leaves this process a Spark Connect session on
+    this module's engine; stopped with it, so no later getOrCreate() finds it."""
+    from pyspark.sql.connect.session import SparkSession
+
+    active = SparkSession.getActiveSession()
+    if active is not None:
+        active.stop()
 
 
 @pytest.fixture(scope="class")
