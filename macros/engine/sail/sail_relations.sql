@@ -113,7 +113,21 @@
 
 
 {% macro sail__create_columns(relation, columns) %}
-  {#- Snapshots call this when the source gained columns: add them as nulls. -#}
+  {#-
+    Snapshots call this when the source gained columns: add them as nulls.
+    dbt finds them by exact name, but a view's columns come back from the
+    metastore in lower case and a table's as created: a column that differs
+    only in case is the same column (engine note 31). The staging columns of a
+    list unique key, dbt_unique_key_<n>, are not the snapshot's: dbt-spark's
+    snapshot adds them, dbt's own leaves them out (engine note 33).
+  -#}
+  {%- set present = adapter.get_columns_in_relation(relation) | map(attribute='name') | map('lower') | list -%}
+  {%- set missing = [] -%}
+  {%- for column in columns if column.name | lower not in present
+      and not modules.re.match('dbt_unique_key_[0-9]+$', column.name | lower) -%}
+    {%- do missing.append(column) -%}
+  {%- endfor -%}
+  {%- set columns = missing -%}
   {%- if columns | length > 0 -%}
     {%- set select_sql -%}
       select *,
@@ -157,7 +171,7 @@
   {%- set scratch_schema = sail_scratch_schema() -%}
   {%- set staged = api.Relation.create(schema=scratch_schema, identifier=target.identifier ~ '__merge_source', type='table') -%}
   {%- set location = sail_schema_location(scratch_schema) ~ '/' ~ staged.identifier ~ '/' ~ sail_generation() -%}
-  {%- set select_sql = sail_select_target_columns(source, target) if target_columns else 'select * from ' ~ source -%}
+  {%- set select_sql = sail_select_target_columns(source, target) if target_columns else sail_select_declared(source) -%}
   {% do sail_write_table(staged, location, select_sql) %}
   {{- return(staged) -}}
 {%- endmacro %}
@@ -169,11 +183,29 @@
     column the model no longer has (on_schema_change: append_new_columns keeps
     it in the target) is null for the new rows, as dbt specifies; `merge ...
     insert *` and the append below then never miss a column (engine note 28).
+    Each column is cast to the type the engine declares for it (engine note 30).
   -#}
-  {%- set present = adapter.get_columns_in_relation(source) | map(attribute='name') | map('lower') | list -%}
+  {%- set declared = {} -%}
+  {%- for column in adapter.get_columns_in_relation(source) -%}
+    {%- do declared.update({column.name | lower: column.data_type}) -%}
+  {%- endfor -%}
   select
   {%- for column in adapter.get_columns_in_relation(target) %}
-    {{ '`' ~ column.name ~ '`' if column.name | lower in present else 'cast(null as ' ~ column.data_type ~ ') as `' ~ column.name ~ '`' }}{{ ',' if not loop.last }}
+    cast({{ '`' ~ column.name ~ '`' if column.name | lower in declared else 'null' }} as {{ declared.get(column.name | lower, column.data_type) }}) as `{{ column.name }}`{{ ',' if not loop.last }}
+  {%- endfor %}
+  from {{ source }}
+{%- endmacro %}
+
+
+{% macro sail_select_declared(source) -%}
+  {#-
+    The source's rows, each column cast to the type the engine declares for
+    it: a union of a date and a timestamp is declared one type but carries
+    nanosecond timestamps, which Delta refuses (engine note 30).
+  -#}
+  select
+  {%- for column in adapter.get_columns_in_relation(source) %}
+    cast(`{{ column.name }}` as {{ column.data_type }}) as `{{ column.name }}`{{ ',' if not loop.last }}
   {%- endfor %}
   from {{ source }}
 {%- endmacro %}
