@@ -21,8 +21,11 @@
       {%- if constraint.type == 'not_null' -%}
         {%- set quoted = adapter.quote(column_name) if column_dict[column_name]['quote'] else column_name -%}
         {% do sail_assert_no_rows(relation, quoted ~ ' is null', 'NOT NULL constraint on ' ~ column_name) %}
-      {%- elif constraint.type != 'check' -%}
-        {% do exceptions.warn('Invalid constraint for column ' ~ column_name ~ '. Only `not_null` is supported.') %}
+      {%- elif constraint.type == 'check' -%}
+        {% do sail_assert_no_rows(relation, 'not (' ~ constraint.expression ~ ')',
+                                  'CHECK constraint ' ~ (constraint.name or constraint.expression) ~ ' on ' ~ column_name) %}
+      {%- else -%}
+        {% do exceptions.warn('Constraint ' ~ constraint.type ~ ' on column ' ~ column_name ~ ' is not enforced: only not_null and check are.') %}
       {%- endif -%}
     {%- endfor -%}
   {%- endfor -%}
@@ -33,5 +36,29 @@
   {%- set found = run_query('select count(*) from ' ~ relation ~ ' where ' ~ condition).columns[0].values()[0] -%}
   {%- if found > 0 -%}
     {% do exceptions.raise_database_error(found ~ ' row(s) of ' ~ relation ~ ' violate the ' ~ what) %}
+  {%- endif -%}
+{% endmacro %}
+
+
+{% macro contract_check_before_write(relation) %}
+  {#-
+    An incremental run's new rows against the model's enforced contract,
+    before they reach the table: on Delta engines the table's constraints
+    refuse such rows; this engine keeps none (engine note 27).
+  -#}
+  {{ return(adapter.dispatch('contract_check_before_write')(relation)) }}
+{% endmacro %}
+
+
+{% macro default__contract_check_before_write(relation) %}
+  {#- the table's own constraints check the rows -#}
+{% endmacro %}
+
+
+{% macro sail__contract_check_before_write(relation) %}
+  {%- set contract = config.get('contract') -%}
+  {%- if contract and contract.enforced -%}
+    {% do sail__alter_column_set_constraints(relation, model.columns) %}
+    {% do sail__alter_table_add_constraints(relation, model.constraints) %}
   {%- endif -%}
 {% endmacro %}

@@ -61,6 +61,9 @@
     {{ get_assert_columns_equivalent(compiled_code) }}
     {%- set compiled_code = get_select_subquery(compiled_code) -%}
   {%- endif %}
+  {%- if config.get('materialized') == 'incremental' -%}
+    {%- set compiled_code = sail_nullable_select(compiled_code) -%}
+  {%- endif %}
   create table {{ relation }}
   {{ file_format_clause() }}
   {{ options_clause() }}
@@ -85,6 +88,40 @@
   {{ comment_clause() }}
   as
   {{ sql }}
+{%- endmacro %}
+
+
+{% macro sail_nullable_select(compiled_code) -%}
+  {#-
+    The query's rows with every column nullable, as Spark builds a table: a
+    CTAS records a column that cannot be null (a literal) as NOT NULL, and a
+    later merge or append with a null in it fails (engine note 28). Used for
+    the first build of incremental models, whose later rows may differ.
+  -#}
+  {%- set columns = get_column_schema_from_query(compiled_code) -%}
+  {%- set nullable_sql -%}
+    select
+    {%- for column in columns %}
+      {{ sail_nullable('`' ~ column.name ~ '`', column.data_type) }} as `{{ column.name }}`{{ ',' if not loop.last }}
+    {%- endfor %}
+    from ({{ compiled_code }}) as built
+  {%- endset -%}
+  {{- return(nullable_sql) -}}
+{%- endmacro %}
+
+
+{% macro sail_nullable(expression, data_type) -%}
+  {#-
+    The same value, in an expression whose Delta column is nullable. The
+    engine folds `case when x is null ...` over a literal back to NOT NULL;
+    `nullif(x, null)` it does not. Maps cannot be compared, so a type with a
+    map goes through a one-element lookup instead.
+  -#}
+  {%- if 'map<' in data_type | lower -%}
+    element_at(array({{ expression }}, null), 1)
+  {%- else -%}
+    nullif({{ expression }}, null)
+  {%- endif -%}
 {%- endmacro %}
 
 
@@ -142,14 +179,17 @@
 
 
 {% macro sail__alter_relation_add_remove_columns(relation, add_columns, remove_columns) %}
-  {#- Incremental models with on_schema_change: append_new_columns / sync_all_columns. -#}
+  {#-
+    Incremental models with on_schema_change: append_new_columns / sync_all_columns.
+    Kept columns become nullable: a column the model dropped gets null in new rows (engine note 28).
+  -#}
   {%- set add_columns = add_columns or [] -%}
   {%- set removed = (remove_columns or []) | map(attribute='name') | map('lower') | list -%}
   {%- set kept = adapter.get_columns_in_relation(relation) -%}
   {%- set select_sql -%}
     select
     {%- for column in kept if column.name | lower not in removed %}
-      `{{ column.name }}`{{ ',' if not loop.last or add_columns }}
+      {{ sail_nullable('`' ~ column.name ~ '`', column.data_type) }} as `{{ column.name }}`{{ ',' if not loop.last or add_columns }}
     {%- endfor %}
     {%- for column in add_columns %}
       cast(null as {{ column.data_type }}) as `{{ column.name }}`{{ ',' if not loop.last }}
@@ -173,6 +213,9 @@
   {%- set location = sail_schema_location(scratch_schema) ~ '/' ~ staged.identifier ~ '/' ~ sail_generation() -%}
   {%- set select_sql = sail_select_target_columns(source, target) if target_columns else sail_select_declared(source) -%}
   {% do sail_write_table(staged, location, select_sql) %}
+  {%- if target_columns -%}
+    {% do contract_check_before_write(staged) %}
+  {%- endif -%}
   {{- return(staged) -}}
 {%- endmacro %}
 
@@ -213,6 +256,7 @@
 
 {% macro get_insert_into_sql(source_relation, target_relation) -%}
   {#- dbt-spark's append, with a column the model no longer has left null (not dispatched: overridden by name) -#}
+  {% do contract_check_before_write(source_relation) %}
   insert into table {{ target_relation }}
   {{ sail_select_target_columns(source_relation, target_relation) }}
 {%- endmacro %}
