@@ -9,7 +9,7 @@ LAKE := $(PY) -m lakehouse
 DOCS_PORT ?= 8080
 CI_SCHEMA ?= ci
 
-.PHONY: help setup run next-day test up down status dbt docs docs-serve prod-state slim-ci ci-teardown gc parse robustness bench lint fix clean
+.PHONY: help setup run next-day test test-fast up down status dbt docs docs-serve prod-state slim-ci ci-teardown gc parse robustness bench lint fix clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -26,6 +26,9 @@ next-day: setup  ## land the next day of sample data and rebuild (snapshots reco
 test: setup  ## the whole test suite (starts and stops its own engines on free ports)
 	@bash scripts/bootstrap.sh --browser
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+test-fast: setup  ## the fast tier: parsing, values, generator, config, dbt parse, lint, hooks (no engine)
+	$(PY) -m pytest -m fast $(PYTEST_ARGS)
 
 up: setup  ## start the local engine (Hive Metastore + Sail) and leave it running
 	$(LAKE) up
@@ -62,9 +65,8 @@ parse: setup  ## dbt parse for every target, offline (no engine, no credentials 
 	@for t in $(TARGETS); do echo "dbt parse --target $$t"; \
 	  $(VENV)/bin/dbt parse --quiet --target $$t --profiles-dir . --target-path target/parse-$$t || exit 1; done
 
-robustness: setup  ## ingest corpus (Sail and Spark) and fault suite, own lakes and free ports: prints their tables
-	$(PY) -m pytest -q -s pytests/test_ingest_corpus.py
-	$(LAKE) robustness
+robustness: setup  ## hostile files (Sail and Spark) and faults on generated data: prints their tables
+	$(PY) -m pytest -q -s tests/test_ingest_corpus.py tests/test_robustness.py
 
 bench: setup  ## benchmark at scales 1 and 10, Sail vs Spark; LARGE=1 adds scale 100 (docs/benchmarks.md)
 	$(PY) -m bench $(if $(LARGE),--large) $(BENCH_ARGS)

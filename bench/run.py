@@ -198,7 +198,7 @@ class Run:
         engine.start(self.settings)
         self.stages.append(Stage("engine start", round(time.monotonic() - started, 2)))
         try:
-            gen = [py, "-m", "ingest", "generate", "--scale", f"{self.scale:g}", "--landing", landing]
+            gen = [py, "-m", "sample_data", "--scale", f"{self.scale:g}", "--landing", landing]
             self.stage("generate day 1", [*gen, "--day", "1"])
             self.stage("ingest day 1", [py, "-m", "ingest", "load"])
             day1 = self.bronze_rows()

@@ -16,7 +16,6 @@ are removed by rewriting the table without them.
 
 from __future__ import annotations
 
-import os
 import shutil
 from dataclasses import dataclass
 import tempfile
@@ -28,7 +27,7 @@ import pyarrow.parquet as pq
 from pyspark.sql import DataFrame, Row, SparkSession
 from pyspark.sql import types as T
 
-from ingest.config import IDENTIFIER, ConfigError, IngestConfig, Source
+from ingest.config import IDENTIFIER, IngestConfig, Source
 
 # Added to every bronze row: when, from which file and batch; and the columns a
 # drifted file had beyond the source's, as a JSON object (null when none).
@@ -91,17 +90,6 @@ def micros(stamp: datetime) -> int:
     return (stamp - EPOCH) // timedelta(microseconds=1)
 
 
-def location_root(schema: str) -> str | None:
-    """Where bronze tables live: under the lake root locally, managed elsewhere.
-    It becomes a SQL string literal, so a quote or backslash in it is refused."""
-    explicit = os.environ.get("BRONZE_LOCATION_ROOT")
-    lake = os.environ.get("LAKE_ROOT")
-    root = explicit.rstrip("/") if explicit else f"file://{os.path.abspath(lake)}/warehouse/{schema}" if lake else None
-    if root and any(c in root for c in "'\\\n\r"):
-        raise ConfigError(f"the bronze location {root!r} has a quote, backslash or line break; use a plainer path")
-    return root
-
-
 class Staging:
     """This run's private folder: each file's snapshot and its checked rows,
     written by the job as parquet and appended to bronze from there.
@@ -111,9 +99,8 @@ class Staging:
     as DataFrames. Removed at the end of the run.
     """
 
-    def __init__(self, spark: SparkSession, schema: str, run_id: str):
+    def __init__(self, spark: SparkSession, root: str | None, run_id: str):
         self.spark = spark
-        root = location_root(schema)
         if root and root.startswith("file:"):
             self.path = Path(urlparse(root).path) / "_ingest_staging" / run_id
             self.shared = True
@@ -155,14 +142,14 @@ class Bronze:
         return f"{self.schema}.{table}"
 
     def _create(self, table: str, columns: dict[str, str]) -> None:
-        root = location_root(self.schema)
+        root = self.config.bronze_location()
         cols = ", ".join(f"`{c}` {t}" for c, t in columns.items())
         location = f" location '{root}/{table}'" if root else ""
         self.spark.sql(f"create table if not exists {self.name(table)} ({cols}) using {self.format}{location}")
 
     def ensure(self, sources: list[Source]) -> None:
         """Create the schema, the control tables and the sources' tables if absent."""
-        root = location_root(self.schema)
+        root = self.config.bronze_location()
         location = f" location '{root}'" if root else ""
         self.spark.sql(f"create schema if not exists {self.schema}{location}")
         self._create(self.config.file_log_table, {f.name: f.dataType.simpleString() for f in FILE_LOG_SCHEMA.fields})

@@ -1,4 +1,9 @@
-"""`python -m ingest generate|load`: sample landing data, and landing -> bronze."""
+"""`python -m ingest load`: landing files -> bronze tables.
+
+The job's settings are read here, once, from the command line and the
+environment the engine launcher sets (LAKE_ROOT, SPARK_REMOTE,
+LAKE_TABLE_FORMAT, BRONZE_LOCATION_ROOT), and passed down.
+"""
 
 from __future__ import annotations
 
@@ -21,26 +26,14 @@ def _landing_root(arg: str | None) -> Path:
     return Path(lake).resolve() / "landing"
 
 
-def _generate(args: argparse.Namespace) -> int:
-    from ingest.generate import generate_day, generate_days
-
-    root = _landing_root(args.landing)
-    days = [args.day] if args.day else list(range(1, args.days + 1))
-    if args.domain:  # a partial day: not recorded as generated
-        for day in days:
-            counts = generate_day(root, day, seed=args.seed, scale=args.scale, domains=args.domain)
-            print(f"day {day}: {len(counts)} files, {sum(counts.values())} rows -> {root}")
-    else:
-        generate_days(root, days, seed=args.seed, scale=args.scale)
-    return 0
-
-
 def _load(args: argparse.Namespace) -> int:
     from ingest.load import Loader
     from ingest.spark import get_session
 
-    conf = ingest_config.load()
+    env = os.environ
     try:
+        conf = ingest_config.load(table_format=env.get("LAKE_TABLE_FORMAT"), lake_root=env.get("LAKE_ROOT"),
+                                  location_root=env.get("BRONZE_LOCATION_ROOT"))  # fmt: skip
         if args.bronze_schema:
             conf = ingest_config.with_bronze_schema(conf, args.bronze_schema)
         if args.settle_seconds is not None:
@@ -51,11 +44,11 @@ def _load(args: argparse.Namespace) -> int:
         return 2
     root = _landing_root(args.landing)
     if not root.is_dir():
-        print(f"error: landing folder {root} does not exist; run `python -m ingest generate` first", file=sys.stderr)
+        print(f"error: landing folder {root} does not exist; run `python -m sample_data` first", file=sys.stderr)
         return 2
     try:
         with ingest_lock(root, wait_s=args.wait):
-            report = Loader(get_session(), conf, root).run(sources)
+            report = Loader(get_session(env.get("SPARK_REMOTE")), conf, root).run(sources)
     except LockBusy as err:
         print(f"error: {err}", file=sys.stderr)
         return 3
@@ -90,14 +83,6 @@ def summary(report) -> str:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m ingest", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    gen = sub.add_parser("generate", help="write deterministic sample landing files")
-    gen.add_argument("--landing", help="landing root (default $LAKE_ROOT/landing)")
-    gen.add_argument("--days", type=int, default=1, help="write days 1..N (default 1)")
-    gen.add_argument("--day", type=int, help="write only day N")
-    gen.add_argument("--scale", type=float, default=1.0, help="scale factor (1 = the retail document's sizes)")
-    gen.add_argument("--seed", type=int, default=42)
-    gen.add_argument("--domain", action="append", help="only this domain (repeatable)")
-    gen.set_defaults(func=_generate)
     load = sub.add_parser("load", help="load new landing files into bronze Delta tables")
     load.add_argument("--landing", help="landing root (default $LAKE_ROOT/landing)")
     load.add_argument("--source", action="append", help="only this source (repeatable)")

@@ -56,6 +56,23 @@ class IngestConfig:
     missing_values: tuple[str, ...] = ("null", "none", "n/a", "na", "nil", "-")
     # Landing files that belong to no source and are known (reported as ignored).
     ignore: tuple[str, ...] = ()
+    # Where bronze tables live: `location_root` as given, else under the local
+    # lake's warehouse folder, else (neither) managed by the catalog.
+    lake_root: str | None = None
+    location_root: str | None = None
+
+    def bronze_location(self) -> str | None:
+        """The bronze schema's folder. It becomes a SQL string literal, so a
+        quote, backslash or line break in it is refused."""
+        if self.location_root:
+            root = self.location_root.rstrip("/")
+        elif self.lake_root:
+            root = f"file://{os.path.abspath(self.lake_root)}/warehouse/{self.bronze_schema}"
+        else:
+            return None
+        if any(c in root for c in "'\\\n\r"):
+            raise ConfigError(f"the bronze location {root!r} has a quote, backslash or line break; use a plainer path")
+        return root
 
     def select(self, names: list[str] | None = None, domains: list[str] | None = None) -> list[Source]:
         """Sources by name and/or domain; an unknown name is an error, not a no-op."""
@@ -136,15 +153,17 @@ def with_bronze_schema(config: IngestConfig, schema: str) -> IngestConfig:
     return dataclasses.replace(config, bronze_schema=_identifier(schema, "--bronze-schema"))
 
 
-def _table_format(raw: dict) -> str:
-    """sources.yml's table_format; LAKE_TABLE_FORMAT (set per engine) wins."""
-    value = os.environ.get("LAKE_TABLE_FORMAT") or raw.get("table_format", "delta")
+def _table_format(raw: dict, override: str | None) -> str:
+    """sources.yml's table_format; the engine's (LAKE_TABLE_FORMAT at the command line) wins."""
+    value = override or raw.get("table_format", "delta")
     if value not in TABLE_FORMATS:
         raise ConfigError(f"table format {value!r} is not one of {', '.join(TABLE_FORMATS)}")
     return value
 
 
-def load(path: Path = CONFIG_FILE) -> IngestConfig:
+def load(path: Path = CONFIG_FILE, table_format: str | None = None, lake_root: str | Path | None = None,
+         location_root: str | None = None) -> IngestConfig:
+    """sources.yml, with the settings of the run the caller read (the command line reads the environment)."""
     raw = yaml.safe_load(Path(path).read_text()) or {}
     sources = raw.get("sources") or {}
     if not sources:
@@ -157,7 +176,9 @@ def load(path: Path = CONFIG_FILE) -> IngestConfig:
         settle_seconds=float(settle),
         missing_values=_text_list(raw.get("missing_values", list(defaults.missing_values)), "missing_values"),
         ignore=tuple(_relative_glob(g, "ignore") for g in _text_list(raw.get("ignore", []), "ignore")),
-        table_format=_table_format(raw),
+        table_format=_table_format(raw, table_format),
+        lake_root=str(lake_root) if lake_root else None,
+        location_root=location_root or None,
         bronze_schema=_identifier(raw.get("bronze_schema", "bronze"), "bronze_schema"),
         file_log_table=_identifier(raw.get("file_log_table", "ingest_file_log"), "file_log_table"),
         quarantine_table=_identifier(raw.get("quarantine_table", "ingest_quarantine"), "quarantine_table"),

@@ -19,8 +19,6 @@ The run exits non-zero when a file is rejected, changed or missing.
 
 from __future__ import annotations
 
-import os
-import signal
 import uuid
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -36,10 +34,6 @@ from ingest.config import IngestConfig, Source
 from ingest.landing import FileProblem, Stat, Trigger, inventory, matches, read_trigger, take_snapshot, unstable
 from ingest.read import read
 
-# Fault injection for the robustness suite: LAKEHOUSE_FAULT=kill-after-rows:<source>
-# kills this process (SIGKILL) right after a file's rows reach bronze and
-# before the file log says `loaded`, the worst moment to die.
-FAULT = os.environ.get("LAKEHOUSE_FAULT", "")
 FAILED = ("rejected", "changed", "missing")
 
 
@@ -108,7 +102,7 @@ class Loader:
 
     def run(self, sources: list[Source]) -> RunReport:
         self.bronze.ensure(sources)
-        self.staging = Staging(self.spark, self.config.bronze_schema, self.run_id)
+        self.staging = Staging(self.spark, self.config.bronze_location(), self.run_id)
         report = RunReport(self.run_id)
         try:
             found = inventory(self.root, list(self.config.sources.values()))
@@ -279,8 +273,6 @@ class Loader:
                 "raw_record", "reason", *lineage,
             )  # fmt: skip
             self.bronze.append(self.config.quarantine_table, quarantined)
-        if FAULT == f"kill-after-rows:{source.name}":
-            os.kill(os.getpid(), signal.SIGKILL)
         message = "; ".join(m for m in (f"{bad} row(s) quarantined" if bad else "", note) if m)
         result = out.result("loaded", rows_read=good + bad, rows_loaded=good, rows_quarantined=bad, message=message)
         self._log_load(out, result)

@@ -1,19 +1,17 @@
 """The one place the ingest job gets its SparkSession.
 
-With SPARK_REMOTE set (the local engine, or any Spark Connect endpoint) it
-connects there; otherwise it takes the active session (a Databricks job task)
-or builds a classic one (spark-submit on a cluster).
+Given a Spark Connect URL (the local engine, or any Spark Connect endpoint;
+the command line takes SPARK_REMOTE) it connects there; otherwise it takes the
+active session (a Databricks job task) or builds a classic one (spark-submit
+on a cluster).
 """
 
 from __future__ import annotations
 
-import os
-
 from pyspark.sql import SparkSession
 
 
-def get_session(app_name: str = "lakehouse-ingest") -> SparkSession:
-    remote = os.environ.get("SPARK_REMOTE")
+def get_session(remote: str | None, app_name: str = "lakehouse-ingest") -> SparkSession:
     if remote:
         return SparkSession.builder.remote(remote).appName(app_name).getOrCreate()
     active = SparkSession.getActiveSession()

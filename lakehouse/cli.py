@@ -64,12 +64,6 @@ def _gc(args: argparse.Namespace) -> int:
     return 0
 
 
-def _robustness(args: argparse.Namespace) -> int:
-    from lakehouse import robustness
-
-    return robustness.main(args.case, args.keep)
-
-
 def _docs(args: argparse.Namespace) -> int:
     conf = settings.load()
     if not args.no_generate:
@@ -153,10 +147,6 @@ def build_parser() -> argparse.ArgumentParser:
     docs.add_argument("--no-generate", action="store_true", help="serve what was generated last")
     docs.add_argument("--keep-engine", action="store_true")
     docs.set_defaults(func=_docs)
-    robust = sub.add_parser("robustness", help="bad-input and fault suite in a lake of its own; prints a case table")
-    robust.add_argument("--case", action="append", help="only this case (repeatable)")
-    robust.add_argument("--keep", action="store_true", help="keep the suite's lake folder")
-    robust.set_defaults(func=_robustness)
     _add_slim_ci_commands(sub)
     return parser
 

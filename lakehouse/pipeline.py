@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from ingest.generate import generate_days, generated_state
+from sample_data import generate_days, generated_state
 from lakehouse import engine
 from lakehouse.settings import REPO_ROOT, Settings
 
@@ -94,8 +94,7 @@ def collect_garbage(settings: Settings) -> float:
     from lakehouse import gc
 
     started = time.monotonic()
-    os.environ.update(settings.env())
-    spark = get_session("lakehouse-gc")
+    spark = get_session(settings.spark_remote, "lakehouse-gc")
     try:
         removed, freed = gc.collect(spark, settings.warehouse)
     finally:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from ingest.generate.common import (
+from sample_data.common import (
     day_date, duplicate, fact_parts, landing_file, part_file, rng_for, scaled, spoil, ts, write_parquet,
 )  # fmt: skip
 

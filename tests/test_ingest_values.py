@@ -15,6 +15,8 @@ from ingest.config import Source
 from ingest.read import Chunk
 from ingest.values import JsonNumber, Unrepresentable, converter
 
+pytestmark = pytest.mark.fast
+
 UTC = timezone.utc
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from conftest import REPO, copy_checkout, run
 
-from ingest.generate import generate_days, generated_state
+from sample_data import generate_days, generated_state
 
 CHANGED = "stg_retail__products"
 CHANGED_ID = f"model.lakehouse.{CHANGED}"

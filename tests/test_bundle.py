@@ -7,8 +7,11 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
 import yaml
 from conftest import REPO
+
+pytestmark = pytest.mark.fast
 
 EXPECTED = {  # target: (max_retries, timeout_seconds, cron or None when paused)
     "dev": (1, 3600, None),

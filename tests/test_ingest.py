@@ -3,6 +3,8 @@ errors for files it cannot load, and recovery of an interrupted load."""
 
 from __future__ import annotations
 
+import os
+
 import json
 import shutil
 import sys
@@ -12,7 +14,7 @@ import pytest
 from conftest import REPO, run
 
 from ingest import config as ingest_config
-from ingest.generate import generate_day
+from sample_data import generate_day
 from ingest.bronze import micros, now
 from ingest.load import Loader
 
@@ -20,7 +22,7 @@ from ingest.load import Loader
 def isolated_config(schema: str) -> ingest_config.IngestConfig:
     """The project's sources, writing to a bronze schema of the test's own
     (the session's `bronze` belongs to the end-to-end pipeline tests)."""
-    return ingest_config.with_bronze_schema(ingest_config.load(), schema)
+    return ingest_config.with_bronze_schema(ingest_config.load(lake_root=os.environ["LAKE_ROOT"]), schema)
 
 
 def rows_by_file(spark, table: str) -> dict[str, int]:
@@ -98,7 +100,7 @@ def test_ecommerce_waits_for_its_trigger(spark, tmp_path):
 
 
 def test_part_files_load_under_their_trigger(spark, tmp_path, monkeypatch):
-    from ingest.generate import common
+    from sample_data import common
 
     monkeypatch.setattr(common, "PART_ROWS", 1_000)
     landing = tmp_path / "landing"

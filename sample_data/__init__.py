@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ingest.generate import contact_center, cx, ecommerce, media, retail
+from sample_data import contact_center, cx, ecommerce, media, retail
 
 DOMAINS = {
     "cx": cx,

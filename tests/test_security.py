@@ -16,6 +16,8 @@ from conftest import REPO, run
 
 from ingest import config as ingest_config
 
+pytestmark = pytest.mark.fast
+
 SECRET_PATTERNS = {
     "Databricks token": re.compile(r"dapi[0-9a-f]{32}"),
     "AWS access key": re.compile(r"AKIA[0-9A-Z]{16}"),

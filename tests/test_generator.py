@@ -9,8 +9,11 @@ import json
 from pathlib import Path
 
 import pyarrow.parquet as pq
+import pytest
 
-from ingest.generate import DOMAINS, generate_day
+from sample_data import DOMAINS, generate_day
+
+pytestmark = pytest.mark.fast
 
 
 def digests(root: Path) -> dict[str, str]:
@@ -76,7 +79,7 @@ def test_day_two_changes_dimensions_and_brings_bad_rows(tmp_path):
 
 
 def test_generated_days_are_recorded_for_next_day(tmp_path):
-    from ingest.generate import generate_days, generated_state
+    from sample_data import generate_days, generated_state
 
     generate_days(tmp_path, [1], seed=3, scale=0.02)
     generate_days(tmp_path, [2], seed=3, scale=0.02)
@@ -89,7 +92,7 @@ def test_same_bytes_in_every_process(tmp_path):
     import subprocess
     import sys
 
-    code = "import sys; from pathlib import Path; from ingest.generate import generate_days; " \
+    code = "import sys; from pathlib import Path; from sample_data import generate_days; " \
            "generate_days(Path(sys.argv[1]), [1, 2], seed=3, scale=0.05)"  # fmt: skip
     for name, hash_seed in (("a", "1"), ("b", "2")):
         env = {**__import__("os").environ, "PYTHONHASHSEED": hash_seed}
@@ -100,7 +103,7 @@ def test_same_bytes_in_every_process(tmp_path):
 def test_large_facts_are_written_in_part_files(tmp_path, monkeypatch):
     """Above PART_ROWS a day's facts go to numbered part files (memory stays
     flat at scale 100); ids stay consecutive and the trigger lists every part."""
-    from ingest.generate import common
+    from sample_data import common
 
     monkeypatch.setattr(common, "PART_ROWS", 1_000)
     counts = generate_day(tmp_path, 1, scale=0.05, domains=["retail", "ecommerce"])

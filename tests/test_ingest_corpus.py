@@ -486,8 +486,8 @@ def _put(landing: Path, rel: str, data: bytes) -> Path:
 
 
 def _loader(eng: Engine, landing: Path, schema: str, sources: list[str], json_kinds: str = "strict"):
-    conf = dataclasses.replace(ingest_config.with_bronze_schema(ingest_config.load(), schema),
-                               table_format=eng.table_format)  # fmt: skip
+    conf = ingest_config.load(table_format=eng.table_format, lake_root=eng.lake_root)
+    conf = ingest_config.with_bronze_schema(conf, schema)
     if json_kinds != "strict":
         conf = dataclasses.replace(conf, sources={
             n: dataclasses.replace(s, json_kinds=json_kinds) for n, s in conf.sources.items()})  # fmt: skip

@@ -12,7 +12,7 @@ import sys
 
 from conftest import copy_checkout, run
 
-from ingest.generate import generate_days, generated_state
+from sample_data import generate_days, generated_state
 
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from conftest import SCALE, run
 
-from ingest.generate import generate_day
+from sample_data import generate_day
 from lakehouse import gc
 
 TRACKED = ("customer_tier", "city", "state", "zip_code", "address")
@@ -46,6 +46,15 @@ def day1(lake, spark):
     ingest()
     out = dbt("build")
     return out, run_results(lake)
+
+
+@pytest.fixture(scope="module")
+def day2(day1, lake):
+    """Day 2 landed and built on top of day 1 (changed dimensions, new facts)."""
+    generate_day(lake.landing, 2, scale=SCALE)
+    ingest()
+    dbt("build")
+    return run_results(lake)
 
 
 def test_day1_build_passes_every_test(day1):
@@ -186,11 +195,8 @@ def _tracked(row: dict) -> tuple:
     return tuple(row[c] for c in TRACKED[:-1]) + (address,)
 
 
-def test_day2_snapshot_closes_exactly_the_changed_customers(day1, lake, spark):
-    generate_day(lake.landing, 2, scale=SCALE)
-    ingest()
-    dbt("build")
-    assert_all_passed(run_results(lake))
+def test_day2_snapshot_closes_exactly_the_changed_customers(day2, lake, spark):
+    assert_all_passed(day2)
 
     folder = lake.landing / "ecommerce" / "customers"
     before = _customers(folder / "customers_2025_01_15.csv")
@@ -211,8 +217,8 @@ def test_day2_snapshot_closes_exactly_the_changed_customers(day1, lake, spark):
     assert new_ids <= seen
 
 
-def test_day2_every_domain_snapshot_records_history(lake, spark):
-    # runs after the day-2 test: day 2 changes rows of every snapshotted entity
+def test_day2_every_domain_snapshot_records_history(day2, lake, spark):
+    # day 2 changes rows of every snapshotted entity
     snapshots = [r[1] for r in spark.sql("show tables in ci_snapshots").collect()]
     assert len(snapshots) == 9
     for table in snapshots:
@@ -223,8 +229,8 @@ def test_day2_every_domain_snapshot_records_history(lake, spark):
         assert current > 0 and keys == closed + current, table
 
 
-def test_day2_orders_are_merged_not_rebuilt(lake, spark):
-    # runs after the day-2 test: the incremental model holds both days, once each
+def test_day2_orders_are_merged_not_rebuilt(day2, lake, spark):
+    # the incremental model holds both days, once each
     orders = spark.sql(
         "select count(*), count(distinct order_id), count(distinct _source_file) from ci_silver.stg_ecommerce__orders"
     ).collect()[0]
@@ -232,8 +238,8 @@ def test_day2_orders_are_merged_not_rebuilt(lake, spark):
     assert orders[2] == 2
 
 
-def test_day2_incremental_silver_equals_a_full_refresh(lake, spark):
-    # runs after the day-2 test: merging only the newly ingested rows must leave
+def test_day2_incremental_silver_equals_a_full_refresh(day2, lake, spark):
+    # merging only the newly ingested rows must leave
     # exactly the rows that a rebuild from the whole of bronze gives
     from collections import Counter
 
@@ -276,7 +282,7 @@ def _decimal(text: str):
         return None
 
 
-def test_ecommerce_revenue_matches_the_landing_files(lake, spark):
+def test_ecommerce_revenue_matches_the_landing_files(day2, lake, spark):
     base = lake.landing / "ecommerce"
     customers = {r["customer_id"] for r in _csv_rows(base / "customers", 15) if r["customer_id"]}
     products = {r["product_id"] for r in _csv_rows(base / "products", 16) if r["product_id"]}
@@ -298,7 +304,7 @@ def test_ecommerce_revenue_matches_the_landing_files(lake, spark):
     assert row["total_revenue"] == expected_revenue
 
 
-def test_retail_category_and_payment_figures_match_the_landing_files(lake, spark):
+def test_retail_category_and_payment_figures_match_the_landing_files(day2, lake, spark):
     import pandas as pd
 
     base = lake.landing / "retail"
@@ -327,7 +333,7 @@ def test_retail_category_and_payment_figures_match_the_landing_files(lake, spark
     assert payments == done.groupby("payment_method").size().to_dict()
 
 
-def test_contact_center_agent_counts_match_the_landing_files(lake, spark):
+def test_contact_center_agent_counts_match_the_landing_files(day2, lake, spark):
     from datetime import datetime
 
     def parses(text: str) -> bool:
@@ -356,7 +362,7 @@ def test_contact_center_agent_counts_match_the_landing_files(lake, spark):
     assert actual == expected
 
 
-def test_cx_nps_matches_the_landing_files(lake, spark):
+def test_cx_nps_matches_the_landing_files(day2, lake, spark):
     responses = {}
     for path in sorted((lake.landing / "cx" / "surveys").glob("*.json")):
         for line in path.read_text().splitlines():
@@ -381,7 +387,7 @@ def test_cx_nps_matches_the_landing_files(lake, spark):
     assert actual == expected
 
 
-def test_media_sessions_by_cdn_match_the_landing_files(lake, spark):
+def test_media_sessions_by_cdn_match_the_landing_files(day2, lake, spark):
     import pandas as pd
 
     delivery = pd.concat(

@@ -6,7 +6,7 @@ format (Delta), as a project on this engine has.
 A class the engine cannot pass is marked expected-to-fail with the engine
 note that says why (docs/engine-notes.md); none is skipped. The count of
 passed / expected-to-fail is printed at the end of the run
-(`pytest -rA pytests/test_adapter_suite.py`) and kept in the engine notes.
+(`pytest -rA tests/test_adapter_suite.py`) and kept in the engine notes.
 """
 
 from __future__ import annotations

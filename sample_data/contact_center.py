@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-from ingest.generate.common import (
+from sample_data.common import (
     day_date, duplicate, fact_parts, fmt_ts, landing_file, part_file, person, rng_for, scaled, spoil, ts, write_csv,
 )  # fmt: skip
 
