@@ -13,9 +13,12 @@ def cli() -> None:
     parser.add_argument("--scales", type=float, nargs="+", default=[1, 10], help="scale factors (default 1 10)")
     parser.add_argument("--large", action="store_true", help="add scale 100 (about 5M retail transactions)")
     parser.add_argument(
-        "--spark-scales", type=float, nargs="*", default=[1, 10],
+        "--spark-scales",
+        type=float,
+        nargs="*",
+        default=[1, 10],
         help="scales also run on Apache Spark local[2] for the comparison (default 1 10)",
-    )  # fmt: skip
+    )
     parser.add_argument("--fresh", action="store_true", help="drop the runs of other scales from the last results")
     parser.add_argument("--out", type=Path, default=DOCS, help="folder of benchmarks.json and .md (default docs)")
     args = parser.parse_args()
@@ -23,14 +26,18 @@ def cli() -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     results = main(scales, args.spark_scales, keep=not args.fresh, out=args.out)
     for c in results["comparison"]:
-        print(f"scale {c['scale']:g}: Spark local[2] / Sail = {c['build_ratio']:.1f}x (dbt build), "
-              f"{c['ingest_build_ratio']:.1f}x (ingest + build)")  # fmt: skip
+        print(
+            f"scale {c['scale']:g}: Spark local[2] / Sail = {c['build_ratio']:.1f}x (dbt build), "
+            f"{c['ingest_build_ratio']:.1f}x (ingest + build)"
+        )
     for r in results["runs"]:
         idle = r.get("no_new_data_share_of_full_build")  # none in runs recorded before it was measured
-        print(f"{r['engine']:16} scale {r['scale']:>5g}: main job {r['main_job_seconds']:.1f} s, "
-              f"day 2 = {r['day2_share_of_full_build']:.0%} of the full build"
-              + (f" (no new data: {idle:.0%})" if idle is not None else "")
-              + f", peak RSS {r['peak_total_rss_mb']:.0f} MB")  # fmt: skip
+        print(
+            f"{r['engine']:16} scale {r['scale']:>5g}: main job {r['main_job_seconds']:.1f} s, "
+            f"day 2 = {r['day2_share_of_full_build']:.0%} of the full build"
+            + (f" (no new data: {idle:.0%})" if idle is not None else "")
+            + f", peak RSS {r['peak_total_rss_mb']:.0f} MB"
+        )
     print(f"written: {args.out / 'benchmarks.md'}")
 
 

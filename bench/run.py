@@ -122,9 +122,14 @@ def lake_settings(engine_name: str, scale: float) -> Settings:
     if engine_name == "sail":
         return Settings(lake_root=root, hms_port=free_port(), sail_port=free_port())
     return Settings(
-        lake_root=root, hms_port=free_port(), sail_port=free_port(), engine="spark",
-        spark_connect_port=free_port(), table_format="parquet", spark_master="local[2]",
-    )  # fmt: skip
+        lake_root=root,
+        hms_port=free_port(),
+        sail_port=free_port(),
+        engine="spark",
+        spark_connect_port=free_port(),
+        table_format="parquet",
+        spark_master="local[2]",
+    )
 
 
 class Run:
@@ -156,9 +161,13 @@ class Run:
             seconds = time.monotonic() - started
         if code not in (0, 1) or (code == 1 and "ingest" not in cmd):
             raise SystemExit(f"{name} failed (exit {code}); see {log}")
-        stage = Stage(name, round(seconds, 2), rows,
-                      {k: round(v / 2**20, 1) for k, v in sampler.peaks.items()},
-                      round(sampler.peak_total / 2**20, 1))  # fmt: skip
+        stage = Stage(
+            name,
+            round(seconds, 2),
+            rows,
+            {k: round(v / 2**20, 1) for k, v in sampler.peaks.items()},
+            round(sampler.peak_total / 2**20, 1),
+        )
         print(f" {seconds:.1f} s, peak {stage.peak_total_rss_mb:.0f} MB", flush=True)
         if cmd[-1] == "build":
             self._profile(stage)
@@ -169,7 +178,11 @@ class Run:
         """Where a dbt build's time went, from its run_results.json (kept under
         bench/.work/ for a closer look)."""
         path = Path(self.env["DBT_TARGET_PATH"]) / "run_results.json"
-        keep = WORK / "run_results" / f"{self.settings.engine}-scale{self.scale:g}-{stage.name.split('(')[-1][:-1].replace(' ', '')}.json"
+        keep = (
+            WORK
+            / "run_results"
+            / f"{self.settings.engine}-scale{self.scale:g}-{stage.name.split('(')[-1][:-1].replace(' ', '')}.json"
+        )
         keep.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, keep)
         results = json.loads(path.read_text())["results"]
@@ -242,14 +255,23 @@ class Run:
 
 
 def machine() -> dict:
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor())  # fmt: skip
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
     mem = int(Path("/proc/meminfo").read_text().split()[1]) * 1024
     return {
-        "cpu": cpu, "cores": os.cpu_count(), "memory_gib": round(mem / 2**30, 1),
-        "os": platform.platform(), "python": platform.python_version(),
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory_gib": round(mem / 2**30, 1),
+        "os": platform.platform(),
+        "python": platform.python_version(),
         "versions": {p: version(p) for p in ("pysail", "pyspark", "dbt-core", "dbt-spark", "dbt-sail")},
-    }  # fmt: skip
+    }
 
 
 def markdown(results: dict) -> str:
@@ -261,7 +283,8 @@ def markdown(results: dict) -> str:
         "[benchmarks.json](benchmarks.json).",
         "",
         f"Machine: {m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB, {m['os']}, Python {m['python']}; "
-        + ", ".join(f"{k} {v}" for k, v in m["versions"].items()) + f". Written at {results['finished_at']};"
+        + ", ".join(f"{k} {v}" for k, v in m["versions"].items())
+        + f". Written at {results['finished_at']};"
         " each run's own time is in the JSON.",
         "",
         "## Summary",
@@ -269,7 +292,7 @@ def markdown(results: dict) -> str:
         "| engine | scale | main job (gen + ingest + build + docs) | full build | day-2 build | day 2 / full "
         "| build, no new data | peak RSS, all processes |",
         "|---|---|---|---|---|---|---|---|",
-    ]  # fmt: skip
+    ]
     for r in results["runs"]:
         st = {s["name"]: s for s in r["stages"]}
         lines.append(
@@ -278,14 +301,23 @@ def markdown(results: dict) -> str:
             f"| {idle_build(st)} | {r['peak_total_rss_mb']:.0f} MB |"
         )
     if results.get("comparison"):
-        lines += ["", "## Sail vs Apache Spark (same models, same data)", "",
-                  "| scale | dbt build (full): Spark / Sail | ingest + full build: Spark / Sail |", "|---|---|---|"]  # fmt: skip
+        lines += [
+            "",
+            "## Sail vs Apache Spark (same models, same data)",
+            "",
+            "| scale | dbt build (full): Spark / Sail | ingest + full build: Spark / Sail |",
+            "|---|---|---|",
+        ]
         for c in results["comparison"]:
             lines.append(f"| {c['scale']:g} | {c['build_ratio']:.1f}x | {c['ingest_build_ratio']:.1f}x |")
     lines += ["", "## Stages", ""]
     for r in results["runs"]:
-        lines += [f"### {r['engine']}, scale {r['scale']:g}", "",
-                  "| stage | seconds | rows | rows/s | peak RSS (MB) by process |", "|---|---|---|---|---|"]  # fmt: skip
+        lines += [
+            f"### {r['engine']}, scale {r['scale']:g}",
+            "",
+            "| stage | seconds | rows | rows/s | peak RSS (MB) by process |",
+            "|---|---|---|---|---|",
+        ]
         for s in r["stages"]:
             peaks = ", ".join(f"{k} {v:.0f}" for k, v in sorted(s["peak_rss_mb"].items()))
             rows = f"{s['rows']:,}" if s["rows"] else ""
@@ -313,13 +345,17 @@ def compare(runs: list[dict]) -> list[dict]:
         spark = by.get(("spark", scale))
         if eng != "sail" or not spark:
             continue
-        out.append({
-            "scale": scale,
-            "build_ratio": round(spark["dbt build (full)"] / sail["dbt build (full)"], 2),
-            "ingest_build_ratio": round(
-                (spark["ingest day 1"] + spark["dbt build (full)"]) / (sail["ingest day 1"] + sail["dbt build (full)"]), 2
-            ),
-        })  # fmt: skip
+        out.append(
+            {
+                "scale": scale,
+                "build_ratio": round(spark["dbt build (full)"] / sail["dbt build (full)"], 2),
+                "ingest_build_ratio": round(
+                    (spark["ingest day 1"] + spark["dbt build (full)"])
+                    / (sail["ingest day 1"] + sail["dbt build (full)"]),
+                    2,
+                ),
+            }
+        )
     return out
 
 

@@ -17,8 +17,8 @@ are removed by rewriting the table without them.
 from __future__ import annotations
 
 import shutil
-from dataclasses import dataclass
 import tempfile
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from urllib.parse import urlparse
@@ -32,30 +32,40 @@ from ingest.config import IDENTIFIER, IngestConfig, Source
 # Added to every bronze row: when, from which file and batch; and the columns a
 # drifted file had beyond the source's, as a JSON object (null when none).
 LINEAGE_COLUMNS = {
-    "_ingested_at": "timestamp", "_source_file": "string", "_batch_id": "string", "_rescued_data": "string",
-}  # fmt: skip
+    "_ingested_at": "timestamp",
+    "_source_file": "string",
+    "_batch_id": "string",
+    "_rescued_data": "string",
+}
 
-FILE_LOG_SCHEMA = T.StructType([
-    T.StructField("run_id", T.StringType()),
-    T.StructField("batch_id", T.StringType()),
-    T.StructField("source_name", T.StringType()),
-    T.StructField("domain", T.StringType()),
-    T.StructField("file_path", T.StringType()),
-    T.StructField("file_name", T.StringType()),
-    T.StructField("file_sha256", T.StringType()),
-    T.StructField("file_bytes", T.LongType()),
-    T.StructField("status", T.StringType()),
-    T.StructField("rows_read", T.LongType()),
-    T.StructField("rows_loaded", T.LongType()),
-    T.StructField("rows_quarantined", T.LongType()),
-    T.StructField("message", T.StringType()),
-    T.StructField("logged_at", T.TimestampType()),
-])  # fmt: skip
+FILE_LOG_SCHEMA = T.StructType(
+    [
+        T.StructField("run_id", T.StringType()),
+        T.StructField("batch_id", T.StringType()),
+        T.StructField("source_name", T.StringType()),
+        T.StructField("domain", T.StringType()),
+        T.StructField("file_path", T.StringType()),
+        T.StructField("file_name", T.StringType()),
+        T.StructField("file_sha256", T.StringType()),
+        T.StructField("file_bytes", T.LongType()),
+        T.StructField("status", T.StringType()),
+        T.StructField("rows_read", T.LongType()),
+        T.StructField("rows_loaded", T.LongType()),
+        T.StructField("rows_quarantined", T.LongType()),
+        T.StructField("message", T.StringType()),
+        T.StructField("logged_at", T.TimestampType()),
+    ]
+)
 
 QUARANTINE_COLUMNS = {
-    "source_name": "string", "domain": "string", "raw_record": "string", "reason": "string",
-    "_ingested_at": "timestamp", "_source_file": "string", "_batch_id": "string",
-}  # fmt: skip
+    "source_name": "string",
+    "domain": "string",
+    "raw_record": "string",
+    "reason": "string",
+    "_ingested_at": "timestamp",
+    "_source_file": "string",
+    "_batch_id": "string",
+}
 
 
 @dataclass(frozen=True)

@@ -11,9 +11,10 @@ per-value look, but for the date range and required checks.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Callable
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -31,9 +32,14 @@ def arrow_type(typ: str) -> pa.DataType:
     if match:
         return pa.decimal128(int(match.group(1)), int(match.group(2)))
     return {
-        "string": pa.string(), "int": pa.int32(), "bigint": pa.int64(), "double": pa.float64(),
-        "boolean": pa.bool_(), "date": pa.date32(), "timestamp": pa.timestamp("us", tz="UTC"),
-    }[typ]  # fmt: skip
+        "string": pa.string(),
+        "int": pa.int32(),
+        "bigint": pa.int64(),
+        "double": pa.float64(),
+        "boolean": pa.bool_(),
+        "date": pa.date32(),
+        "timestamp": pa.timestamp("us", tz="UTC"),
+    }[typ]
 
 
 def staged_schema(source: Source) -> pa.Schema:
@@ -170,8 +176,9 @@ class Checker:
         bad = [i for i in range(n) if reasons[i]]
         raw = [chunk.raw[i] if chunk.raw[i] is not None else self._raw_of(chunk, i) for i in bad]
         why = [f"line {chunk.lines[i]}: " + "; ".join(reasons[i]) if parsed[i] else reasons[i][0] for i in bad]
-        quarantined = pa.RecordBatch.from_arrays([pa.array(raw, pa.string()), pa.array(why, pa.string())],
-                                                 schema=QUARANTINE_SCHEMA)  # fmt: skip
+        quarantined = pa.RecordBatch.from_arrays(
+            [pa.array(raw, pa.string()), pa.array(why, pa.string())], schema=QUARANTINE_SCHEMA
+        )
         return Checked(batch.filter(good_mask), quarantined)
 
     def _raw_of(self, chunk: Chunk, i: int) -> str:
@@ -246,12 +253,16 @@ def _same_type(array: pa.Array, target: pa.DataType) -> pa.Array | None:
     if source == target:
         return _in_date_range(array)
     lossless = (
-        (pa.types.is_integer(source) and pa.types.is_integer(target) and source.bit_width <= target.bit_width
-         and (pa.types.is_signed_integer(source) or source.bit_width < target.bit_width))
+        (
+            pa.types.is_integer(source)
+            and pa.types.is_integer(target)
+            and source.bit_width <= target.bit_width
+            and (pa.types.is_signed_integer(source) or source.bit_width < target.bit_width)
+        )
         or (pa.types.is_float32(source) and pa.types.is_float64(target))
         or (pa.types.is_timestamp(source) and pa.types.is_timestamp(target))
         or (pa.types.is_date(source) and pa.types.is_date32(target))
-    )  # fmt: skip
+    )
     if not lossless:
         return None
     try:

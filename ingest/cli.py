@@ -32,8 +32,11 @@ def _load(args: argparse.Namespace) -> int:
 
     env = os.environ
     try:
-        conf = ingest_config.load(table_format=env.get("LAKE_TABLE_FORMAT"), lake_root=env.get("LAKE_ROOT"),
-                                  location_root=env.get("BRONZE_LOCATION_ROOT"))  # fmt: skip
+        conf = ingest_config.load(
+            table_format=env.get("LAKE_TABLE_FORMAT"),
+            lake_root=env.get("LAKE_ROOT"),
+            location_root=env.get("BRONZE_LOCATION_ROOT"),
+        )
         if args.bronze_schema:
             conf = ingest_config.with_bronze_schema(conf, args.bronze_schema)
         if args.settle_seconds is not None:
@@ -88,9 +91,14 @@ def build_parser() -> argparse.ArgumentParser:
     load.add_argument("--source", action="append", help="only this source (repeatable)")
     load.add_argument("--domain", action="append", help="only this domain (repeatable)")
     load.add_argument("--bronze-schema", help="write to this schema instead of sources.yml's bronze_schema")
-    load.add_argument("--settle-seconds", type=float,
-                      help="load a file once its size and mtime are unchanged this long (default: sources.yml)")
-    load.add_argument("--wait", type=float, default=0, help="seconds to wait for another running load (default 0: exit 3)")
+    load.add_argument(
+        "--settle-seconds",
+        type=float,
+        help="load a file once its size and mtime are unchanged this long (default: sources.yml)",
+    )
+    load.add_argument(
+        "--wait", type=float, default=0, help="seconds to wait for another running load (default 0: exit 3)"
+    )
     load.set_defaults(func=_load)
     return parser
 

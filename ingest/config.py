@@ -84,9 +84,8 @@ class IngestConfig:
         if bad_domains:
             raise ConfigError(f"unknown domain(s) {', '.join(bad_domains)}; known: {', '.join(sorted(known_domains))}")
         return [
-            s for s in self.sources.values()
-            if (not names or s.name in names) and (not domains or s.domain in domains)
-        ]  # fmt: skip
+            s for s in self.sources.values() if (not names or s.name in names) and (not domains or s.domain in domains)
+        ]
 
 
 def _identifier(value: object, where: str) -> str:
@@ -161,8 +160,12 @@ def _table_format(raw: dict, override: str | None) -> str:
     return value
 
 
-def load(path: Path = CONFIG_FILE, table_format: str | None = None, lake_root: str | Path | None = None,
-         location_root: str | None = None) -> IngestConfig:
+def load(
+    path: Path = CONFIG_FILE,
+    table_format: str | None = None,
+    lake_root: str | Path | None = None,
+    location_root: str | None = None,
+) -> IngestConfig:
     """sources.yml, with the settings of the run the caller read (the command line reads the environment)."""
     raw = yaml.safe_load(Path(path).read_text()) or {}
     sources = raw.get("sources") or {}

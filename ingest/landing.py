@@ -70,8 +70,10 @@ def take_snapshot(path: Path, into: Path, text: bool) -> Snapshot:
                     try:
                         decoder.decode(block)
                     except UnicodeDecodeError as err:
-                        problem = (f"not UTF-8: invalid byte 0x{block[err.start]:02x} at offset {offset + err.start} "
-                                   "(re-deliver the file encoded as UTF-8)")  # fmt: skip
+                        problem = (
+                            f"not UTF-8: invalid byte 0x{block[err.start]:02x} at offset {offset + err.start} "
+                            "(re-deliver the file encoded as UTF-8)"
+                        )
                 offset += len(block)
     except (EOFError, zlib.error, gzip.BadGzipFile) as err:
         raise FileProblem(f"corrupt gzip file: {err}") from None

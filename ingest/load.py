@@ -131,11 +131,21 @@ class Loader:
 
     def _entry(self, r: FileResult, domain: str | None, status: str | None = None, **extra) -> dict:
         return dict(
-            run_id=self.run_id, batch_id=r.batch_id or self.run_id, source_name=r.source, domain=domain,
-            file_path=r.file, file_name=Path(r.file).name, file_sha256=r.sha256, file_bytes=r.file_bytes,
-            status=status or r.status, rows_read=r.rows_read, rows_loaded=r.rows_loaded,
-            rows_quarantined=r.rows_quarantined, message=r.message, **extra,
-        )  # fmt: skip
+            run_id=self.run_id,
+            batch_id=r.batch_id or self.run_id,
+            source_name=r.source,
+            domain=domain,
+            file_path=r.file,
+            file_name=Path(r.file).name,
+            file_sha256=r.sha256,
+            file_bytes=r.file_bytes,
+            status=status or r.status,
+            rows_read=r.rows_read,
+            rows_loaded=r.rows_loaded,
+            rows_quarantined=r.rows_quarantined,
+            message=r.message,
+            **extra,
+        )
 
     # --- triggers -----------------------------------------------------------------
 
@@ -157,25 +167,33 @@ class Loader:
             for listed in trigger.files:
                 gate.setdefault(listed, trigger.batch_id)
             message = f"batch {trigger.batch_id}: lists {len(trigger.files)} file(s)"
-            results.append(self._notice(FileResult("trigger", rel, "trigger", message=message,
-                                                   batch_id=trigger.batch_id), domain))  # fmt: skip
+            results.append(
+                self._notice(FileResult("trigger", rel, "trigger", message=message, batch_id=trigger.batch_id), domain)
+            )
         return gate, results
 
     # --- one source ---------------------------------------------------------------
 
-    def load_source(self, source: Source, files: list[str], gate: dict[str, str], moving: dict[str, str]) -> list[FileResult]:
+    def load_source(
+        self, source: Source, files: list[str], gate: dict[str, str], moving: dict[str, str]
+    ) -> list[FileResult]:
         results = []
         if source.trigger:
             for rel, batch in sorted(gate.items()):
                 if matches(rel, source.path) and not (self.root / rel).exists():
                     message = f"trigger batch {batch} lists it, but it has not arrived"
-                    results.append(self._notice(FileResult(source.name, rel, "missing", message=message, batch_id=batch),
-                                                source.domain))  # fmt: skip
+                    results.append(
+                        self._notice(
+                            FileResult(source.name, rel, "missing", message=message, batch_id=batch), source.domain
+                        )
+                    )
         states = self.bronze.file_states(source) if files else {}
         loaded = {st.sha256: path for path, st in states.items() if st.status in ("loaded", "duplicate")}
         for rel in files:
             if rel in moving:
-                results.append(self._notice(FileResult(source.name, rel, "waiting", message=moving[rel]), source.domain))
+                results.append(
+                    self._notice(FileResult(source.name, rel, "waiting", message=moving[rel]), source.domain)
+                )
                 continue
             batch = None
             if source.trigger:
@@ -190,8 +208,9 @@ class Loader:
             results.append(result)
         return results
 
-    def _guarded(self, source: Source, rel: str, batch: str | None, prior: FileState | None,
-                 loaded: dict[str, str]) -> FileResult:  # fmt: skip
+    def _guarded(
+        self, source: Source, rel: str, batch: str | None, prior: FileState | None, loaded: dict[str, str]
+    ) -> FileResult:
         """One file; no error of it crosses this line."""
         outcome = _Outcome(source, rel, batch)
         try:
@@ -226,9 +245,13 @@ class Loader:
         if Stat.of(path) != before:
             return out.result("waiting", message="changed while it was being read; it loads once it is stable")
         if prior and prior.status in ("loaded", "duplicate") and prior.sha256 != snap.sha256:
-            return out.result("changed", message=(
-                f"its content changed after it was loaded at {prior.logged_at:%Y-%m-%d %H:%M:%S}; "
-                "not reloaded: deliver corrected data under a new file name"))  # fmt: skip
+            return out.result(
+                "changed",
+                message=(
+                    f"its content changed after it was loaded at {prior.logged_at:%Y-%m-%d %H:%M:%S}; "
+                    "not reloaded: deliver corrected data under a new file name"
+                ),
+            )
         if snap.sha256 in loaded:
             same = loaded[snap.sha256]
             return out.result("skipped", message="already loaded" if same == out.rel else f"same content as {same}")
@@ -269,9 +292,12 @@ class Loader:
             self.bronze.append(source.table, rows.select(*source.columns, *lineage, "_rescued_data"))
         if bad:
             quarantined = self.staging.frame(folder / "quarantine.parquet").select(
-                F.lit(source.name).alias("source_name"), F.lit(source.domain).alias("domain"),
-                "raw_record", "reason", *lineage,
-            )  # fmt: skip
+                F.lit(source.name).alias("source_name"),
+                F.lit(source.domain).alias("domain"),
+                "raw_record",
+                "reason",
+                *lineage,
+            )
             self.bronze.append(self.config.quarantine_table, quarantined)
         message = "; ".join(m for m in (f"{bad} row(s) quarantined" if bad else "", note) if m)
         result = out.result("loaded", rows_read=good + bad, rows_loaded=good, rows_quarantined=bad, message=message)
@@ -301,5 +327,12 @@ class _Outcome:
     started: bool = False
 
     def result(self, status: str, **kw) -> FileResult:
-        return FileResult(self.source.name, self.rel, status, sha256=self.sha256, file_bytes=self.file_bytes,
-                          batch_id=self.batch, **kw)  # fmt: skip
+        return FileResult(
+            self.source.name,
+            self.rel,
+            status,
+            sha256=self.sha256,
+            file_bytes=self.file_bytes,
+            batch_id=self.batch,
+            **kw,
+        )

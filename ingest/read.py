@@ -15,9 +15,10 @@ import csv
 import io
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -258,7 +259,9 @@ def read_json(snapshot: Path, source: Source) -> tuple[Drift, Iterator[Chunk]]:
 
 def _record(chunk: Chunk, source: Source, line: int, raw: str, value: Any, where: str) -> None:
     if not isinstance(value, dict):
-        kind = {list: "an array", str: "a string"}.get(type(value), "a number" if isinstance(value, JsonNumber) else "a value")
+        kind = {list: "an array", str: "a string"}.get(
+            type(value), "a number" if isinstance(value, JsonNumber) else "a value"
+        )
         chunk.add(line, raw, None, error=f"{where}: {kind}, not a JSON object")
         return
     extra = {k: v for k, v in value.items() if k not in source.columns}

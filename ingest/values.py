@@ -11,17 +11,16 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
-from typing import Any, Callable
+from typing import Any
 
 INT_RANGES = {"int": (-(2**31), 2**31 - 1), "bigint": (-(2**63), 2**63 - 1)}
 NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 # date, 'T' or a space, hh:mm[:ss[.fraction]], then optionally Z or an offset
-TIMESTAMP = re.compile(
-    r"(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?(Z|[+-]\d{2}:?\d{2})?"
-)
+TIMESTAMP = re.compile(r"(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?(Z|[+-]\d{2}:?\d{2})?")
 DECIMAL_TYPE = re.compile(r"decimal\((\d+),(\d+)\)")
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
@@ -179,8 +178,9 @@ def to_timestamp(value: Any) -> datetime:
     zone = timezone.utc if offset in (None, "Z") else _offset(offset, text)
     stamp = _calendar(
         lambda: datetime(int(year), int(month), int(day), int(hour), int(minute), int(second or 0), micros, zone),
-        text, "timestamp",
-    )  # fmt: skip
+        text,
+        "timestamp",
+    )
     try:
         return stamp.astimezone(timezone.utc)
     except OverflowError:

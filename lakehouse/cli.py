@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-
 from pathlib import Path
 
 from lakehouse import engine, pipeline, settings, slim_ci
@@ -102,12 +101,16 @@ def _ci_teardown(args: argparse.Namespace) -> int:
 
 
 def _add_slim_ci_commands(sub) -> None:
-    prod = sub.add_parser("prod-state", help="build the prod target and keep its manifest as the state slim CI defers to")
+    prod = sub.add_parser(
+        "prod-state", help="build the prod target and keep its manifest as the state slim CI defers to"
+    )
     prod.add_argument("--state", type=Path, help="state folder (default: <lake>/state/prod)")
     prod.set_defaults(func=_prod_state)
     slim = sub.add_parser("slim-ci", help="build state:modified+ into CI schemas, deferring to the prod state")
     slim.add_argument("--state", type=Path, help="prod state folder (default: <lake>/state/prod)")
-    slim.add_argument("--target-path", type=Path, help="dbt artifacts of the CI build (default: <lake>/state/<ci schema>)")
+    slim.add_argument(
+        "--target-path", type=Path, help="dbt artifacts of the CI build (default: <lake>/state/<ci schema>)"
+    )
     slim.add_argument("--keep", action="store_true", help="keep the CI schemas (tear down later with ci-teardown)")
     slim.set_defaults(func=_slim_ci)
     down = sub.add_parser("ci-teardown", help="drop the CI schemas of --ci-schema and their files")
@@ -115,13 +118,17 @@ def _add_slim_ci_commands(sub) -> None:
     for cmd in (prod, slim, down):
         cmd.add_argument("--keep-engine", action="store_true")
     for cmd in (slim, down):
-        cmd.add_argument("--ci-schema", default=os.environ.get("DBT_CI_SCHEMA", "ci"), help="schema prefix (default ci)")
+        cmd.add_argument(
+            "--ci-schema", default=os.environ.get("DBT_CI_SCHEMA", "ci"), help="schema prefix (default ci)"
+        )
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m lakehouse", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("up", help="start the engine: metastore + Sail, or + Spark cluster (LAKE_ENGINE=spark)").set_defaults(func=_up)
+    sub.add_parser(
+        "up", help="start the engine: metastore + Sail, or + Spark cluster (LAKE_ENGINE=spark)"
+    ).set_defaults(func=_up)
     sub.add_parser("down", help="stop them").set_defaults(func=_down)
     sub.add_parser("status", help="report them (exit 3 when not running)").set_defaults(func=_status)
     for name, func, text in (

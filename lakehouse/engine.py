@@ -156,9 +156,7 @@ HIVE_SITE = """<?xml version="1.0"?>
 def _metastore_command(settings: Settings) -> list[str]:
     conf = settings.metastore / "conf"
     conf.mkdir(parents=True, exist_ok=True)
-    (conf / "hive-site.xml").write_text(
-        HIVE_SITE.format(db=settings.metastore / "derby", warehouse=settings.warehouse)
-    )
+    (conf / "hive-site.xml").write_text(HIVE_SITE.format(db=settings.metastore / "derby", warehouse=settings.warehouse))
     return [
         java_binary(),
         "-Xmx512m",
@@ -173,17 +171,23 @@ def _metastore_command(settings: Settings) -> list[str]:
 
 def _sail_command(settings: Settings) -> tuple[list[str], dict[str, str]]:
     env = {
-        "SAIL_CATALOG__LIST": (
-            f'[{{name="hive", type="hive_metastore", uris=["127.0.0.1:{settings.hms_port}"]}}]'
-        ),
+        "SAIL_CATALOG__LIST": (f'[{{name="hive", type="hive_metastore", uris=["127.0.0.1:{settings.hms_port}"]}}]'),
         "SAIL_CATALOG__DEFAULT_CATALOG": "hive",
         "RUST_LOG": os.environ.get("RUST_LOG", "warn"),
     }
     cmd = [
-        sys.executable, "-m", "pysail", "spark", "server",
-        "--ip", "127.0.0.1", "--port", str(settings.sail_port),
-        "-C", str(settings.lake_root),
-    ]  # fmt: skip
+        sys.executable,
+        "-m",
+        "pysail",
+        "spark",
+        "server",
+        "--ip",
+        "127.0.0.1",
+        "--port",
+        str(settings.sail_port),
+        "-C",
+        str(settings.lake_root),
+    ]
     return cmd, env
 
 
@@ -196,8 +200,13 @@ def _spark_class(main_class: str, *args: str) -> list[str]:
 def _spark_master_command(settings: Settings) -> list[str]:
     return _spark_class(
         "org.apache.spark.deploy.master.Master",
-        "--host", "127.0.0.1", "--port", str(settings.spark_master_port), "--webui-port", "0",
-    )  # fmt: skip
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(settings.spark_master_port),
+        "--webui-port",
+        "0",
+    )
 
 
 def _spark_worker_command(settings: Settings) -> list[str]:
@@ -205,11 +214,20 @@ def _spark_worker_command(settings: Settings) -> list[str]:
     # processes of the worker, so stopping its process group stops them too.
     return _spark_class(
         "org.apache.spark.deploy.worker.Worker",
-        "--host", "127.0.0.1", "--port", str(settings.spark_master_port + 1), "--webui-port", "0",
-        "--cores", str(os.cpu_count() or 2), "--memory", "4g",
-        "--work-dir", str(settings.lake_root / "spark" / "work"),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(settings.spark_master_port + 1),
+        "--webui-port",
+        "0",
+        "--cores",
+        str(os.cpu_count() or 2),
+        "--memory",
+        "4g",
+        "--work-dir",
+        str(settings.lake_root / "spark" / "work"),
         f"spark://127.0.0.1:{settings.spark_master_port}",
-    )  # fmt: skip
+    )
 
 
 SPARK_CONNECT_CONF = {
@@ -239,10 +257,13 @@ def _spark_connect_command(settings: Settings) -> list[str]:
     master = settings.spark_master
     return _spark_class(
         "org.apache.spark.deploy.SparkSubmit",
-        "--master", f"spark://127.0.0.1:{settings.spark_master_port}" if master == "standalone" else master,
-        "--class", "org.apache.spark.sql.connect.service.SparkConnectServer",
-        *args, "spark-internal",
-    )  # fmt: skip
+        "--master",
+        f"spark://127.0.0.1:{settings.spark_master_port}" if master == "standalone" else master,
+        "--class",
+        "org.apache.spark.sql.connect.service.SparkConnectServer",
+        *args,
+        "spark-internal",
+    )
 
 
 def _commands(settings: Settings) -> dict[str, tuple[list[str], dict[str, str]]]:

@@ -12,13 +12,14 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
-from sample_data import generate_days, generated_state
 from lakehouse import engine
 from lakehouse.settings import REPO_ROOT, Settings
+from sample_data import generate_days, generated_state
+
 
 class StepFailed(RuntimeError):
     pass
@@ -110,13 +111,13 @@ def summary(settings: Settings, timings: dict[str, float]) -> None:
     print("\nDone in {:.1f} s ({}).".format(total, ", ".join(f"{k} {v:.1f} s" for k, v in timings.items())))
     print(f"  lake root : {settings.lake_root}")
     print(f"  landing   : {settings.landing}")
-    print(f"  tables    : {settings.warehouse}  ({settings.table_format} on {settings.engine}; metastore in {settings.metastore})")
+    print(
+        f"  tables    : {settings.warehouse}  ({settings.table_format} on {settings.engine}; metastore in {settings.metastore})"
+    )
     print(f"  docs      : {REPO_ROOT / 'target' / 'index.html'}  (serve with `make docs-serve`)")
 
 
-def main_job(
-    settings: Settings, days: int, scale: float, seed: int, target: str | None, keep_engine: bool
-) -> None:
+def main_job(settings: Settings, days: int, scale: float, seed: int, target: str | None, keep_engine: bool) -> None:
     timings: dict[str, float] = {}
     present = generated_state(settings.landing).get("days")
     with engine_running(settings, keep_engine):

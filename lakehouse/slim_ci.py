@@ -46,9 +46,18 @@ def slim_ci(settings: Settings, state_dir: Path, ci_schema: str, target_path: Pa
         raise StepFailed(f"no prod state in {state_dir}: run `make prod-state` (python -m lakehouse prod-state) first")
     env = ci_env(settings, ci_schema)
     cmd = [
-        bin_path("dbt"), "build", "--target", "ci", "--select", "state:modified+",
-        "--defer", "--state", str(state_dir), "--target-path", str(target_path),
-    ]  # fmt: skip
+        bin_path("dbt"),
+        "build",
+        "--target",
+        "ci",
+        "--select",
+        "state:modified+",
+        "--defer",
+        "--state",
+        str(state_dir),
+        "--target-path",
+        str(target_path),
+    ]
     try:
         run_step("dbt build (slim CI)", cmd, env)
     finally:

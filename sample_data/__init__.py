@@ -16,7 +16,9 @@ DOMAINS = {
 }
 
 
-def generate_day(root: Path, day: int, seed: int = 42, scale: float = 1.0, domains: list[str] | None = None) -> dict[str, int]:
+def generate_day(
+    root: Path, day: int, seed: int = 42, scale: float = 1.0, domains: list[str] | None = None
+) -> dict[str, int]:
     """Write day `day`'s landing files under `root`; returns {file: data rows}."""
     if day < 1:
         raise ValueError("days are numbered from 1")

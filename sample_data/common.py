@@ -12,9 +12,10 @@ import hashlib
 import io
 import json
 import random
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -22,20 +23,74 @@ import pyarrow.parquet as pq
 START_DATE = date(2025, 1, 15)
 
 FIRST_NAMES = [
-    "Ava", "Ben", "Chloe", "Daniel", "Emma", "Finn", "Grace", "Hugo", "Isla", "Jack",
-    "Kara", "Liam", "Maya", "Noah", "Olivia", "Priya", "Quinn", "Ravi", "Sofia", "Tom",
-    "Uma", "Victor", "Wen", "Xavier", "Yara", "Zoe",
-]  # fmt: skip
+    "Ava",
+    "Ben",
+    "Chloe",
+    "Daniel",
+    "Emma",
+    "Finn",
+    "Grace",
+    "Hugo",
+    "Isla",
+    "Jack",
+    "Kara",
+    "Liam",
+    "Maya",
+    "Noah",
+    "Olivia",
+    "Priya",
+    "Quinn",
+    "Ravi",
+    "Sofia",
+    "Tom",
+    "Uma",
+    "Victor",
+    "Wen",
+    "Xavier",
+    "Yara",
+    "Zoe",
+]
 LAST_NAMES = [
-    "Anderson", "Brown", "Chen", "Davis", "Evans", "Fischer", "Garcia", "Hughes", "Ito",
-    "Johnson", "Kim", "Lopez", "Martin", "Nguyen", "O'Brien", "Patel", "Quist", "Rossi",
-    "Smith", "Taylor", "Usman", "Voss", "Walker", "Young", "Zhang",
-]  # fmt: skip
+    "Anderson",
+    "Brown",
+    "Chen",
+    "Davis",
+    "Evans",
+    "Fischer",
+    "Garcia",
+    "Hughes",
+    "Ito",
+    "Johnson",
+    "Kim",
+    "Lopez",
+    "Martin",
+    "Nguyen",
+    "O'Brien",
+    "Patel",
+    "Quist",
+    "Rossi",
+    "Smith",
+    "Taylor",
+    "Usman",
+    "Voss",
+    "Walker",
+    "Young",
+    "Zhang",
+]
 CITIES = [
-    ("New York", "NY"), ("Los Angeles", "CA"), ("Chicago", "IL"), ("Houston", "TX"),
-    ("Phoenix", "AZ"), ("Seattle", "WA"), ("Denver", "CO"), ("Boston", "MA"),
-    ("Atlanta", "GA"), ("Miami", "FL"), ("Portland", "OR"), ("Austin", "TX"),
-]  # fmt: skip
+    ("New York", "NY"),
+    ("Los Angeles", "CA"),
+    ("Chicago", "IL"),
+    ("Houston", "TX"),
+    ("Phoenix", "AZ"),
+    ("Seattle", "WA"),
+    ("Denver", "CO"),
+    ("Boston", "MA"),
+    ("Atlanta", "GA"),
+    ("Miami", "FL"),
+    ("Portland", "OR"),
+    ("Austin", "TX"),
+]
 STREETS = ["Main St", "Oak Ave", "Pine Rd", "Maple Dr", "Cedar Ln", "Elm St", "Lake Blvd"]
 
 

@@ -11,8 +11,19 @@ from datetime import timedelta
 from pathlib import Path
 
 from sample_data.common import (
-    day_date, duplicate, fact_parts, fmt_ts, landing_file, part_file, person, rng_for, scaled, spoil, ts, write_csv,
-)  # fmt: skip
+    day_date,
+    duplicate,
+    fact_parts,
+    fmt_ts,
+    landing_file,
+    part_file,
+    person,
+    rng_for,
+    scaled,
+    spoil,
+    ts,
+    write_csv,
+)
 
 DOMAIN = "contact_center"
 ISSUES = ["billing", "technical", "account", "delivery", "returns", "general"]
@@ -37,16 +48,20 @@ def _state(seed: int, day: int, scale: float):
         rng = rng_for(seed, DOMAIN, f"agent:{n}")
         p = person(rng, n)
         agents[f"A{n:04d}"] = {
-            "agent_id": f"A{n:04d}", "name": "" if rng.random() < 0.02 else f"{p['first_name']} {p['last_name']}",
-            "team": teams[(n - 1) % len(teams)], "hire_date": (day_date(1) - timedelta(days=rng.randint(30, 2000))).isoformat(),
-        }  # fmt: skip
+            "agent_id": f"A{n:04d}",
+            "name": "" if rng.random() < 0.02 else f"{p['first_name']} {p['last_name']}",
+            "team": teams[(n - 1) % len(teams)],
+            "hire_date": (day_date(1) - timedelta(days=rng.randint(30, 2000))).isoformat(),
+        }
     for i, team in enumerate(teams, start=1):
         rng = rng_for(seed, DOMAIN, f"supervisor:{i}")
         p = person(rng, i)
         supervisors[f"S{i:03d}"] = {
-            "supervisor_id": f"S{i:03d}", "name": f"{p['first_name']} {p['last_name']}", "team": team,
+            "supervisor_id": f"S{i:03d}",
+            "name": f"{p['first_name']} {p['last_name']}",
+            "team": team,
             "hire_date": (day_date(1) - timedelta(days=rng.randint(400, 4000))).isoformat(),
-        }  # fmt: skip
+        }
     changed_a, changed_s = set(agents), set(supervisors)
     for d in range(2, day + 1):
         rng = rng_for(seed, DOMAIN, f"changes:{d}")
@@ -79,7 +94,10 @@ def generate(root: Path, day: int, seed: int, scale: float) -> dict[str, int]:
     rng = rng_for(seed, DOMAIN, f"facts:{day}")
     the_day = day_date(day)
     counts = {}
-    for entity, rows in (("agents", [agents[a] for a in sorted(changed_a)]), ("supervisors", [supervisors[s] for s in sorted(changed_s)])):
+    for entity, rows in (
+        ("agents", [agents[a] for a in sorted(changed_a)]),
+        ("supervisors", [supervisors[s] for s in sorted(changed_s)]),
+    ):
         path = landing_file(root, DOMAIN, entity, day, "csv")
         counts[str(path)] = write_csv(path, COLUMNS[entity], rows)
     per_day = max(1, size["interactions"] // 10)
@@ -89,8 +107,10 @@ def generate(root: Path, day: int, seed: int, scale: float) -> dict[str, int]:
     path = landing_file(root, DOMAIN, "interactions", day, "csv")
     for part, start, count, part_rng in fact_parts(rng, seed, DOMAIN, day, first, n_rows):
         rows = _interactions(part_rng, the_day, day, start, count, agent_ids)
-        garbled = ["garbled,,line with \"unclosed quote"]
-        counts[str(part_file(path, part))] = write_csv(part_file(path, part), COLUMNS["interactions"], rows, garbled, part_rng)
+        garbled = ['garbled,,line with "unclosed quote']
+        counts[str(part_file(path, part))] = write_csv(
+            part_file(path, part), COLUMNS["interactions"], rows, garbled, part_rng
+        )
     return counts
 
 
@@ -100,10 +120,16 @@ def _interactions(rng, the_day, day: int, first: int, count: int, agent_ids: lis
     for n in range(first, first + count):
         start = ts(the_day - timedelta(days=rng.randint(0, 13) if day == 1 else 0), rng)
         end = start + timedelta(seconds=rng.randint(60, 3600))
-        rows.append({
-            "interaction_id": f"I{n:08d}", "agent_id": rng.choice(agent_ids), "customer_id": f"C{rng.randint(1, 10_000):06d}",
-            "start_time": fmt_ts(start), "end_time": fmt_ts(end), "issue_type": rng.choice(ISSUES),
-            "resolution": rng.choice(RESOLUTIONS),
-        })  # fmt: skip
+        rows.append(
+            {
+                "interaction_id": f"I{n:08d}",
+                "agent_id": rng.choice(agent_ids),
+                "customer_id": f"C{rng.randint(1, 10_000):06d}",
+                "start_time": fmt_ts(start),
+                "end_time": fmt_ts(end),
+                "issue_type": rng.choice(ISSUES),
+                "resolution": rng.choice(RESOLUTIONS),
+            }
+        )
     spoil(rows, rng, [_missing_agent, _bad_time, _end_before_start], 0.01)
     return duplicate(rows, rng, 0.01)

@@ -12,9 +12,21 @@ from datetime import timedelta
 from pathlib import Path
 
 from sample_data.common import (
-    address, day_date, duplicate, fact_parts, fmt_ts, landing_file, part_file, person, rng_for, scaled, spoil, ts,
-    write_csv, write_jsonl,
-)  # fmt: skip
+    address,
+    day_date,
+    duplicate,
+    fact_parts,
+    fmt_ts,
+    landing_file,
+    part_file,
+    person,
+    rng_for,
+    scaled,
+    spoil,
+    ts,
+    write_csv,
+    write_jsonl,
+)
 
 DOMAIN = "cx"
 SURVEY_TYPES = ["post_purchase", "support", "onboarding", "quarterly"]
@@ -23,9 +35,17 @@ SEGMENTS = ["consumer", "small_business", "enterprise"]
 FEEDBACK_CATEGORIES = ["delivery", "product_quality", "pricing", "support", "website"]
 TEXTS = ["Great service", "Delivery was late", "Love the product", "Support was slow", "Okay overall", ""]
 CUSTOMER_COLUMNS = [
-    "customer_id", "first_name", "last_name", "email", "phone", "segment", "region", "signup_date",
-    "lifetime_value", "updated_at",
-]  # fmt: skip
+    "customer_id",
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "segment",
+    "region",
+    "signup_date",
+    "lifetime_value",
+    "updated_at",
+]
 
 
 def sizes(scale: float) -> dict[str, int]:
@@ -35,10 +55,13 @@ def sizes(scale: float) -> dict[str, int]:
 def _customer(seed: int, n: int) -> dict:
     rng = rng_for(seed, DOMAIN, f"customer:{n}")
     return {
-        "customer_id": f"C{n:06d}", **person(rng, n), "segment": rng.choices(SEGMENTS, weights=[70, 20, 10])[0],
-        "region": address(rng)["state"], "signup_date": (day_date(1) - timedelta(days=rng.randint(30, 1500))).isoformat(),
+        "customer_id": f"C{n:06d}",
+        **person(rng, n),
+        "segment": rng.choices(SEGMENTS, weights=[70, 20, 10])[0],
+        "region": address(rng)["state"],
+        "signup_date": (day_date(1) - timedelta(days=rng.randint(30, 1500))).isoformat(),
         "lifetime_value": f"{rng.uniform(0, 5000):.2f}",
-    }  # fmt: skip
+    }
 
 
 def _score(rng) -> int:
@@ -62,12 +85,18 @@ def _surveys(rng, the_day, day: int, first: int, count: int, n_customers: int) -
     surveys = []
     for n in range(first, first + count):
         when = the_day - timedelta(days=rng.randint(0, 29) if day == 1 else 0)
-        surveys.append({
-            "response_id": f"R{n:08d}", "timestamp": fmt_ts(ts(when, rng)),
-            "customer_id": f"C{rng.randint(1, n_customers):06d}",
-            "satisfaction_score": _score(rng), "nps_score": _score(rng), "feedback_text": rng.choice(TEXTS),
-            "survey_type": rng.choice(SURVEY_TYPES), "channel": rng.choice(CHANNELS),
-        })  # fmt: skip
+        surveys.append(
+            {
+                "response_id": f"R{n:08d}",
+                "timestamp": fmt_ts(ts(when, rng)),
+                "customer_id": f"C{rng.randint(1, n_customers):06d}",
+                "satisfaction_score": _score(rng),
+                "nps_score": _score(rng),
+                "feedback_text": rng.choice(TEXTS),
+                "survey_type": rng.choice(SURVEY_TYPES),
+                "channel": rng.choice(CHANNELS),
+            }
+        )
     spoil(surveys, rng, [_out_of_range, _missing_score, _missing_customer], 0.01)
     return duplicate(surveys, rng, 0.01)
 
@@ -99,12 +128,18 @@ def generate(root: Path, day: int, seed: int, scale: float) -> dict[str, int]:
 
     n_forms = size["feedback"] if day == 1 else max(1, size["feedback"] // 20)
     first = 1 if day == 1 else size["feedback"] + (day - 2) * max(1, size["feedback"] // 20) + 1
-    forms = [{
-        "form_id": f"F{n:07d}", "customer_id": f"C{rng.randint(1, size['customers']):06d}",
-        "submitted_at": fmt_ts(ts(the_day - timedelta(days=rng.randint(0, 29) if day == 1 else 0), rng)),
-        "category": rng.choice(FEEDBACK_CATEGORIES), "rating": rng.randint(1, 5), "comment": rng.choice(TEXTS),
-        "channel": rng.choice(CHANNELS),
-    } for n in range(first, first + n_forms)]  # fmt: skip
+    forms = [
+        {
+            "form_id": f"F{n:07d}",
+            "customer_id": f"C{rng.randint(1, size['customers']):06d}",
+            "submitted_at": fmt_ts(ts(the_day - timedelta(days=rng.randint(0, 29) if day == 1 else 0), rng)),
+            "category": rng.choice(FEEDBACK_CATEGORIES),
+            "rating": rng.randint(1, 5),
+            "comment": rng.choice(TEXTS),
+            "channel": rng.choice(CHANNELS),
+        }
+        for n in range(first, first + n_forms)
+    ]
     path = landing_file(root, DOMAIN, "feedback", day, "json")
     counts[str(path)] = write_jsonl(path, forms)
     return counts

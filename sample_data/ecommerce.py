@@ -13,9 +13,20 @@ from datetime import timedelta
 from pathlib import Path
 
 from sample_data.common import (
-    address, day_date, duplicate, fact_parts, fmt_ts, landing_file, part_file, person, rng_for, scaled, spoil, ts,
+    address,
+    day_date,
+    duplicate,
+    fact_parts,
+    fmt_ts,
+    landing_file,
+    part_file,
+    person,
+    rng_for,
+    scaled,
+    spoil,
+    ts,
     write_csv,
-)  # fmt: skip
+)
 
 DOMAIN = "ecommerce"
 TIERS = ["Bronze", "Silver", "Gold", "Platinum"]
@@ -34,29 +45,73 @@ WAREHOUSES = ["WH-EAST", "WH-WEST", "WH-CENTRAL"]
 
 COLUMNS = {
     "customers": [
-        "customer_id", "first_name", "last_name", "email", "phone", "date_of_birth",
-        "registration_date", "address", "city", "state", "zip_code", "country",
-        "customer_tier", "last_login", "created_timestamp",
+        "customer_id",
+        "first_name",
+        "last_name",
+        "email",
+        "phone",
+        "date_of_birth",
+        "registration_date",
+        "address",
+        "city",
+        "state",
+        "zip_code",
+        "country",
+        "customer_tier",
+        "last_login",
+        "created_timestamp",
     ],
     "products": [
-        "product_id", "product_name", "category", "subcategory", "brand", "price", "currency",
-        "stock_quantity", "weight_kg", "dimensions_cm", "color", "material", "description",
-        "launch_date", "discontinued", "created_timestamp",
+        "product_id",
+        "product_name",
+        "category",
+        "subcategory",
+        "brand",
+        "price",
+        "currency",
+        "stock_quantity",
+        "weight_kg",
+        "dimensions_cm",
+        "color",
+        "material",
+        "description",
+        "launch_date",
+        "discontinued",
+        "created_timestamp",
     ],
     "orders": [
-        "order_id", "customer_id", "product_id", "order_date", "order_amount", "currency",
-        "payment_method", "shipping_address", "order_status", "created_timestamp",
+        "order_id",
+        "customer_id",
+        "product_id",
+        "order_date",
+        "order_amount",
+        "currency",
+        "payment_method",
+        "shipping_address",
+        "order_status",
+        "created_timestamp",
     ],
     "inventory": [
-        "product_id", "stock_quantity", "stock_status", "warehouse_location", "last_updated",
+        "product_id",
+        "stock_quantity",
+        "stock_status",
+        "warehouse_location",
+        "last_updated",
         "created_timestamp",
     ],
     "shipping": [
-        "order_id", "shipping_method", "shipping_cost", "currency", "tracking_number",
-        "package_weight", "dimensions_cm", "estimated_delivery", "actual_delivery",
+        "order_id",
+        "shipping_method",
+        "shipping_cost",
+        "currency",
+        "tracking_number",
+        "package_weight",
+        "dimensions_cm",
+        "estimated_delivery",
+        "actual_delivery",
         "created_timestamp",
     ],
-}  # fmt: skip
+}
 
 
 def sizes(scale: float) -> dict[str, int]:
@@ -160,8 +215,17 @@ def _orphan(row, rng):
     row["customer_id"] = f"C9{rng.randint(10000, 99999)}"
 
 
-def _orders(rng, the_day, day: int, first: int, count: int, customers: dict, products: dict,
-            customer_ids: list, product_ids: list) -> tuple[list[dict], list[dict]]:
+def _orders(
+    rng,
+    the_day,
+    day: int,
+    first: int,
+    count: int,
+    customers: dict,
+    products: dict,
+    customer_ids: list,
+    product_ids: list,
+) -> tuple[list[dict], list[dict]]:
     """One part of a day's orders (spoiled and with duplicates) and their shipping rows."""
     orders, shipping = [], []
     for n in range(first, first + count):
@@ -187,18 +251,22 @@ def _orders(rng, the_day, day: int, first: int, count: int, customers: dict, pro
         cost, days = SHIP_METHODS[method]
         eta = order_day + timedelta(days=days)
         delivered = order["order_status"] in ("delivered", "returned")
-        shipping.append({
-            "order_id": order["order_id"],
-            "shipping_method": method,
-            "shipping_cost": f"{cost:.2f}",
-            "currency": "USD",
-            "tracking_number": f"TRK{n:010d}",
-            "package_weight": round(prod["weight_kg"] * qty, 2),
-            "dimensions_cm": prod["dimensions_cm"],
-            "estimated_delivery": eta.isoformat(),
-            "actual_delivery": (eta + timedelta(days=rng.choice([-1, 0, 0, 0, 1, 2]))).isoformat() if delivered else "",
-            "created_timestamp": order["created_timestamp"],
-        })  # fmt: skip
+        shipping.append(
+            {
+                "order_id": order["order_id"],
+                "shipping_method": method,
+                "shipping_cost": f"{cost:.2f}",
+                "currency": "USD",
+                "tracking_number": f"TRK{n:010d}",
+                "package_weight": round(prod["weight_kg"] * qty, 2),
+                "dimensions_cm": prod["dimensions_cm"],
+                "estimated_delivery": eta.isoformat(),
+                "actual_delivery": (eta + timedelta(days=rng.choice([-1, 0, 0, 0, 1, 2]))).isoformat()
+                if delivered
+                else "",
+                "created_timestamp": order["created_timestamp"],
+            }
+        )
     spoil(orders, rng, [_bad_amount, _missing_key, _orphan], 0.015)
     return duplicate(orders, rng, 0.01), shipping
 
@@ -228,7 +296,10 @@ def generate(root: Path, day: int, seed: int, scale: float) -> dict[str, int]:
         files[entity] = []
     for part, start, count, part_rng in fact_parts(rng, seed, DOMAIN, day, first_order, n_orders):
         orders, shipping = _orders(part_rng, the_day, day, start, count, customers, products, customer_ids, product_ids)
-        broken = [f"BROKEN-LINE-{day}-{f'p{part}-' if part else ''}{i};;no delimiter here" for i in range(max(1, count // 2000))]
+        broken = [
+            f"BROKEN-LINE-{day}-{f'p{part}-' if part else ''}{i};;no delimiter here"
+            for i in range(max(1, count // 2000))
+        ]
         for entity, rows, bad in (("orders", orders, broken), ("shipping", shipping, [])):
             path = part_file(landing_file(root, DOMAIN, entity, day, "csv"), part)
             counts[str(path)] = write_csv(path, COLUMNS[entity], rows, bad, part_rng)
@@ -237,25 +308,33 @@ def generate(root: Path, day: int, seed: int, scale: float) -> dict[str, int]:
     inv_rows = []
     for pid in product_ids:
         stock = rng.randint(0, 500)
-        inv_rows.append({
-            "product_id": pid,
-            "stock_quantity": stock,
-            "stock_status": "out_of_stock" if stock == 0 else ("low_stock" if stock < 20 else "in_stock"),
-            "warehouse_location": rng.choice(WAREHOUSES),
-            "last_updated": created,
-            "created_timestamp": created,
-        })  # fmt: skip
+        inv_rows.append(
+            {
+                "product_id": pid,
+                "stock_quantity": stock,
+                "stock_status": "out_of_stock" if stock == 0 else ("low_stock" if stock < 20 else "in_stock"),
+                "warehouse_location": rng.choice(WAREHOUSES),
+                "last_updated": created,
+                "created_timestamp": created,
+            }
+        )
     files["inventory"] = landing_file(root, DOMAIN, "inventory", day, "csv")
     counts[str(files["inventory"])] = write_csv(files["inventory"], COLUMNS["inventory"], inv_rows)
 
     trigger = root / DOMAIN / "_triggers" / f"trigger_{the_day.strftime('%Y_%m_%d')}.json"
     trigger.parent.mkdir(parents=True, exist_ok=True)
-    trigger.write_text(json.dumps({
-        "batch_id": f"ecommerce_{the_day.strftime('%Y_%m_%d')}",
-        "batch_date": the_day.isoformat(),
-        "files": {entity: _relative(paths, root / DOMAIN) for entity, paths in files.items()},
-        "created_at": created,
-    }, indent=2) + "\n")  # fmt: skip
+    trigger.write_text(
+        json.dumps(
+            {
+                "batch_id": f"ecommerce_{the_day.strftime('%Y_%m_%d')}",
+                "batch_date": the_day.isoformat(),
+                "files": {entity: _relative(paths, root / DOMAIN) for entity, paths in files.items()},
+                "created_at": created,
+            },
+            indent=2,
+        )
+        + "\n"
+    )
     return counts
 
 

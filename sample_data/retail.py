@@ -14,58 +14,108 @@ from pathlib import Path
 import pyarrow as pa
 
 from sample_data.common import (
-    CITIES, address, day_date, duplicate, fact_parts, landing_file, part_file, person, rng_for, scaled, spoil, ts,
+    CITIES,
+    address,
+    day_date,
+    duplicate,
+    fact_parts,
+    landing_file,
+    part_file,
+    person,
+    rng_for,
+    scaled,
+    spoil,
+    ts,
     write_parquet,
-)  # fmt: skip
+)
 
 DOMAIN = "retail"
 CATEGORIES = ["Electronics", "Clothing", "Home & Garden", "Sports", "Books", "Toys", "Beauty", "Grocery"]
 SUPPLIERS = ["Northwind", "Contoso", "Fabrikam", "Tailspin", "Litware", "Adventure Works"]
 PAYMENTS = ["Credit Card", "Debit Card", "PayPal", "Cash", "Apple Pay"]
 STATUSES = ["completed"] * 16 + ["pending", "pending", "cancelled", "refunded"]
-DEVICES = {"Desktop": ["Chrome", "Firefox", "Edge", "Safari"], "Mobile": ["Chrome", "Safari"], "Tablet": ["Safari", "Chrome"]}
+DEVICES = {
+    "Desktop": ["Chrome", "Firefox", "Edge", "Safari"],
+    "Mobile": ["Chrome", "Safari"],
+    "Tablet": ["Safari", "Chrome"],
+}
 
 SCHEMAS = {
-    "customers": pa.schema([
-        ("customer_id", pa.int64()), ("first_name", pa.string()), ("last_name", pa.string()),
-        ("email", pa.string()), ("city", pa.string()), ("country", pa.string()),
-        ("age", pa.int32()), ("registration_date", pa.date32()),
-    ]),
-    "products": pa.schema([
-        ("product_id", pa.int64()), ("product_name", pa.string()), ("category", pa.string()),
-        ("supplier", pa.string()), ("price", pa.float64()), ("stock_quantity", pa.int32()),
-        ("is_active", pa.bool_()),
-    ]),
-    "transactions": pa.schema([
-        ("transaction_id", pa.int64()), ("customer_id", pa.int64()), ("product_id", pa.int64()),
-        ("transaction_date", pa.timestamp("us")), ("quantity", pa.int32()), ("unit_price", pa.float64()),
-        ("total_amount", pa.float64()), ("payment_method", pa.string()), ("status", pa.string()),
-        ("device_type", pa.string()), ("browser", pa.string()),
-    ]),
-}  # fmt: skip
+    "customers": pa.schema(
+        [
+            ("customer_id", pa.int64()),
+            ("first_name", pa.string()),
+            ("last_name", pa.string()),
+            ("email", pa.string()),
+            ("city", pa.string()),
+            ("country", pa.string()),
+            ("age", pa.int32()),
+            ("registration_date", pa.date32()),
+        ]
+    ),
+    "products": pa.schema(
+        [
+            ("product_id", pa.int64()),
+            ("product_name", pa.string()),
+            ("category", pa.string()),
+            ("supplier", pa.string()),
+            ("price", pa.float64()),
+            ("stock_quantity", pa.int32()),
+            ("is_active", pa.bool_()),
+        ]
+    ),
+    "transactions": pa.schema(
+        [
+            ("transaction_id", pa.int64()),
+            ("customer_id", pa.int64()),
+            ("product_id", pa.int64()),
+            ("transaction_date", pa.timestamp("us")),
+            ("quantity", pa.int32()),
+            ("unit_price", pa.float64()),
+            ("total_amount", pa.float64()),
+            ("payment_method", pa.string()),
+            ("status", pa.string()),
+            ("device_type", pa.string()),
+            ("browser", pa.string()),
+        ]
+    ),
+}
 
 
 def sizes(scale: float) -> dict[str, int]:
-    return {"customers": scaled(10_000, scale), "products": max(20, scaled(200, scale)), "transactions": scaled(50_000, scale)}
+    return {
+        "customers": scaled(10_000, scale),
+        "products": max(20, scaled(200, scale)),
+        "transactions": scaled(50_000, scale),
+    }
 
 
 def _customer(seed: int, n: int) -> dict:
     rng = rng_for(seed, DOMAIN, f"customer:{n}")
     p = person(rng, n)
     return {
-        "customer_id": n, "first_name": p["first_name"], "last_name": p["last_name"], "email": p["email"],
-        "city": rng.choice(CITIES)[0], "country": "US", "age": rng.randint(18, 80),
+        "customer_id": n,
+        "first_name": p["first_name"],
+        "last_name": p["last_name"],
+        "email": p["email"],
+        "city": rng.choice(CITIES)[0],
+        "country": "US",
+        "age": rng.randint(18, 80),
         "registration_date": day_date(1) - timedelta(days=rng.randint(1, 1500)),
-    }  # fmt: skip
+    }
 
 
 def _product(seed: int, n: int) -> dict:
     rng = rng_for(seed, DOMAIN, f"product:{n}")
     return {
-        "product_id": n, "product_name": f"Product {n}", "category": rng.choice(CATEGORIES),
-        "supplier": rng.choice(SUPPLIERS), "price": round(rng.uniform(2, 500), 2),
-        "stock_quantity": rng.randint(0, 1000), "is_active": rng.random() < 0.9,
-    }  # fmt: skip
+        "product_id": n,
+        "product_name": f"Product {n}",
+        "category": rng.choice(CATEGORIES),
+        "supplier": rng.choice(SUPPLIERS),
+        "price": round(rng.uniform(2, 500), 2),
+        "stock_quantity": rng.randint(0, 1000),
+        "is_active": rng.random() < 0.9,
+    }
 
 
 def _state(seed: int, day: int, scale: float):
@@ -106,7 +156,10 @@ def generate(root: Path, day: int, seed: int, scale: float) -> dict[str, int]:
     rng = rng_for(seed, DOMAIN, f"facts:{day}")
     the_day = day_date(day)
     counts = {}
-    for entity, rows in (("customers", [customers[n] for n in sorted(new_c)]), ("products", [products[n] for n in sorted(new_p)])):
+    for entity, rows in (
+        ("customers", [customers[n] for n in sorted(new_c)]),
+        ("products", [products[n] for n in sorted(new_p)]),
+    ):
         path = landing_file(root, DOMAIN, entity, day, "parquet")
         counts[str(path)] = write_parquet(path, rows, SCHEMAS[entity])
     per_day = max(1, size["transactions"] // 20)
@@ -120,18 +173,29 @@ def generate(root: Path, day: int, seed: int, scale: float) -> dict[str, int]:
     return counts
 
 
-def _transactions(rng, the_day, day: int, first: int, count: int, products: dict, cust_ids: list, prod_ids: list) -> list[dict]:
+def _transactions(
+    rng, the_day, day: int, first: int, count: int, products: dict, cust_ids: list, prod_ids: list
+) -> list[dict]:
     rows = []
     for n in range(first, first + count):
         prod = products[rng.choice(prod_ids)]
         qty = rng.randint(1, 5)
         device = rng.choices(list(DEVICES), weights=[50, 40, 10])[0]
         tx_day = the_day - timedelta(days=rng.randint(0, 179) if day == 1 else (1 if rng.random() < 0.03 else 0))
-        rows.append({
-            "transaction_id": n, "customer_id": rng.choice(cust_ids), "product_id": prod["product_id"],
-            "transaction_date": ts(tx_day, rng), "quantity": qty, "unit_price": prod["price"],
-            "total_amount": round(prod["price"] * qty, 2), "payment_method": rng.choice(PAYMENTS),
-            "status": rng.choice(STATUSES), "device_type": device, "browser": rng.choice(DEVICES[device]),
-        })  # fmt: skip
+        rows.append(
+            {
+                "transaction_id": n,
+                "customer_id": rng.choice(cust_ids),
+                "product_id": prod["product_id"],
+                "transaction_date": ts(tx_day, rng),
+                "quantity": qty,
+                "unit_price": prod["price"],
+                "total_amount": round(prod["price"] * qty, 2),
+                "payment_method": rng.choice(PAYMENTS),
+                "status": rng.choice(STATUSES),
+                "device_type": device,
+                "browser": rng.choice(DEVICES[device]),
+            }
+        )
     spoil(rows, rng, [_null_customer, _negative_quantity, _unknown_status], 0.01)
     return duplicate(rows, rng, 0.005)

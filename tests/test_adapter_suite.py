@@ -11,22 +11,15 @@ passed / expected-to-fail is printed at the end of the run
 
 from __future__ import annotations
 
-from datetime import datetime as Timestamp
 import os
 import re
 import shutil
 import uuid
+from datetime import datetime as Timestamp
 from pathlib import Path
 
 import pytest
 import yaml
-from conftest import REPO, make_settings
-
-# dbt's test-project fixtures (project, unique_schema, run_dbt's setup ...), for this module only
-from dbt.tests.fixtures.project import *  # noqa: F401,F403
-from dbt.tests.adapter.simple_seed import seeds as seed_fixtures
-from dbt.tests.util import check_relations_equal, run_dbt, update_config_file, write_file
-
 from dbt.tests.adapter.basic.test_adapter_methods import BaseAdapterMethod
 from dbt.tests.adapter.basic.test_base import BaseSimpleMaterializations
 from dbt.tests.adapter.basic.test_empty import BaseEmpty
@@ -51,21 +44,7 @@ from dbt.tests.adapter.incremental.test_incremental_on_schema_change import Base
 from dbt.tests.adapter.incremental.test_incremental_predicates import BaseIncrementalPredicates
 from dbt.tests.adapter.incremental.test_incremental_unique_id import BaseIncrementalUniqueKey
 from dbt.tests.adapter.relations.test_changing_relation_type import BaseChangeRelationTypeValidator
-from dbt.tests.adapter.simple_snapshot import fixtures as snapshot_fixtures
-from dbt.tests.adapter.simple_snapshot import new_record_dbt_valid_to_current as valid_to_current_fixtures
-from dbt.tests.adapter.simple_snapshot import new_record_timestamp_mode as new_record_fixtures
-from dbt.tests.adapter.simple_snapshot.new_record_check_mode import BaseSnapshotNewRecordCheckMode
-from dbt.tests.adapter.simple_snapshot.new_record_dbt_valid_to_current import BaseSnapshotNewRecordDbtValidToCurrent
-from dbt.tests.adapter.simple_snapshot.new_record_timestamp_mode import BaseSnapshotNewRecordTimestampMode
-from dbt.tests.adapter.simple_snapshot.test_snapshot import BaseSimpleSnapshot, BaseSnapshotCheck
-from dbt.tests.adapter.simple_snapshot import test_various_configs as snapshot_configs
-from dbt.tests.adapter.simple_snapshot.test_various_configs import (
-    BaseSnapshotColumnNames,
-    BaseSnapshotColumnNamesFromDbtProject,
-    BaseSnapshotDbtValidToCurrent,
-    BaseSnapshotInvalidColumnNames,
-    BaseSnapshotMultiUniqueKey,
-)
+from dbt.tests.adapter.simple_seed import seeds as seed_fixtures
 from dbt.tests.adapter.simple_seed.test_seed import (
     BaseBasicSeedTests,
     BaseSeedConfigFullRefreshOff,
@@ -80,9 +59,30 @@ from dbt.tests.adapter.simple_seed.test_seed import (
     BaseSimpleSeedWithBOM,
     BaseTestEmptySeed,
 )
+from dbt.tests.adapter.simple_snapshot import fixtures as snapshot_fixtures
+from dbt.tests.adapter.simple_snapshot import new_record_dbt_valid_to_current as valid_to_current_fixtures
+from dbt.tests.adapter.simple_snapshot import new_record_timestamp_mode as new_record_fixtures
+from dbt.tests.adapter.simple_snapshot import test_various_configs as snapshot_configs
+from dbt.tests.adapter.simple_snapshot.new_record_check_mode import BaseSnapshotNewRecordCheckMode
+from dbt.tests.adapter.simple_snapshot.new_record_dbt_valid_to_current import BaseSnapshotNewRecordDbtValidToCurrent
+from dbt.tests.adapter.simple_snapshot.new_record_timestamp_mode import BaseSnapshotNewRecordTimestampMode
+from dbt.tests.adapter.simple_snapshot.test_snapshot import BaseSimpleSnapshot, BaseSnapshotCheck
+from dbt.tests.adapter.simple_snapshot.test_various_configs import (
+    BaseSnapshotColumnNames,
+    BaseSnapshotColumnNamesFromDbtProject,
+    BaseSnapshotDbtValidToCurrent,
+    BaseSnapshotInvalidColumnNames,
+    BaseSnapshotMultiUniqueKey,
+)
 from dbt.tests.adapter.unit_testing.test_case_insensitivity import BaseUnitTestCaseInsensivity
 from dbt.tests.adapter.unit_testing.test_invalid_input import BaseUnitTestInvalidInput
 from dbt.tests.adapter.unit_testing.test_types import BaseUnitTestingTypes
+
+# dbt's test-project fixtures (project, unique_schema, run_dbt's setup ...), for this module only
+from dbt.tests.fixtures.project import *  # noqa: F401,F403
+from dbt.tests.util import check_relations_equal, run_dbt, update_config_file, write_file
+
+from conftest import REPO, make_settings
 
 pytestmark = [
     # dbt's base classes use instance-method class fixtures and a helper named Test*
@@ -101,7 +101,9 @@ ENGINE_PROJECT_CONFIG = {
 def _merge(base: dict, update: dict) -> dict:
     merged = dict(base)
     for key, value in update.items():
-        merged[key] = _merge(merged[key], value) if isinstance(value, dict) and isinstance(merged.get(key), dict) else value
+        merged[key] = (
+            _merge(merged[key], value) if isinstance(value, dict) and isinstance(merged.get(key), dict) else value
+        )
     return merged
 
 
@@ -147,8 +149,10 @@ def dbt_project_yml(project_root, project_config_update):
     update = project_config_update or {}
     if isinstance(update, str):
         update = yaml.safe_load(update)
-    config = _merge({"name": "test", "profile": "test", "flags": {"send_anonymous_usage_stats": False},
-                     **ENGINE_PROJECT_CONFIG}, update)  # fmt: skip
+    config = _merge(
+        {"name": "test", "profile": "test", "flags": {"send_anonymous_usage_stats": False}, **ENGINE_PROJECT_CONFIG},
+        update,
+    )
     write_file(yaml.safe_dump(config), project_root, "dbt_project.yml")
     return config
 
@@ -178,9 +182,12 @@ def dbt_paths_of_the_project():
 
 
 POSTGRES_TYPES = [
-    (r"\bTIMESTAMP WITHOUT TIME ZONE\b", "TIMESTAMP"), (r"\bTEXT\b", "STRING"), (r"\bVARCHAR\(\d+\)", "STRING"),
-    (r"\bDOUBLE PRECISION\b", "DOUBLE"), (r"\bINTEGER\b", "INT"),
-]  # fmt: skip
+    (r"\bTIMESTAMP WITHOUT TIME ZONE\b", "TIMESTAMP"),
+    (r"\bTEXT\b", "STRING"),
+    (r"\bVARCHAR\(\d+\)", "STRING"),
+    (r"\bDOUBLE PRECISION\b", "DOUBLE"),
+    (r"\bINTEGER\b", "INT"),
+]
 
 
 def _dialect(run_sql, project):
@@ -208,7 +215,7 @@ def _statements(sql: str) -> list[str]:
 POSTGRES_EXPRESSIONS = [
     (r"([\w.]+)::(\w+)", r"cast(\1 as \2)"),  # x::type
     (r"\binterval '(\d+) (\w+)'", r"interval \1 \2"),  # interval '1 hour'
-]  # fmt: skip
+]
 
 
 def _spark_sql(statement: str) -> list[str]:
@@ -219,8 +226,12 @@ def _spark_sql(statement: str) -> list[str]:
     parts[0] = re.sub(r'"(\w+)"', r"`\1`", parts[0])  # Postgres quotes names before VALUES; Spark quotes text
     statement = "".join(parts)
     # a name in capitals in an INSERT's column list is not found (engine note 31)
-    statement = re.sub(r"^(\s*insert into\s+[\w.`]+\s*)(\([^)]*\))", lambda m: m.group(1) + m.group(2).lower(),
-                       statement, flags=re.IGNORECASE)  # fmt: skip
+    statement = re.sub(
+        r"^(\s*insert into\s+[\w.`]+\s*)(\([^)]*\))",
+        lambda m: m.group(1) + m.group(2).lower(),
+        statement,
+        flags=re.IGNORECASE,
+    )
     add_column = re.match(r"\s*alter table\s+([\w.`]+)\s+add column (\w+) ([\w()]+)", statement, flags=re.IGNORECASE)
     if add_column:
         return _add_column(*add_column.groups())
@@ -354,8 +365,12 @@ class TestIncrementalOnSchemaChangeMerge(BaseIncrementalOnSchemaChangeSetup):
         return {"models": {"+incremental_strategy": "merge", "+unique_key": "id"}}
 
     def test_run_incremental_ignore(self, project):
-        self.run_twice_and_assert("model_a incremental_ignore incremental_ignore_target", "incremental_ignore",
-                                  "incremental_ignore_target", project)  # fmt: skip
+        self.run_twice_and_assert(
+            "model_a incremental_ignore incremental_ignore_target",
+            "incremental_ignore",
+            "incremental_ignore_target",
+            project,
+        )
 
     def test_run_incremental_append_new_columns(self, project):
         self.run_incremental_append_new_columns(project)
@@ -502,8 +517,11 @@ class TestSnapshotNewRecordDbtValidToCurrentTimestamp(BaseSnapshotNewRecordDbtVa
     @pytest.fixture(scope="class")
     def models(self):
         as_timestamp = "dbt_valid_to_current: \"cast('9999-12-31 00:00:00' as timestamp)\""
-        return {"snapshots.yml": valid_to_current_fixtures._snapshots_yml.replace(
-            "dbt_valid_to_current: \"date('9999-12-31')\"", as_timestamp)}  # fmt: skip
+        return {
+            "snapshots.yml": valid_to_current_fixtures._snapshots_yml.replace(
+                "dbt_valid_to_current: \"date('9999-12-31')\"", as_timestamp
+            )
+        }
 
 
 class TwoPartSnapshot:
@@ -535,9 +553,13 @@ class TestSnapshotDbtValidToCurrent(TwoPartSnapshot, BaseSnapshotDbtValidToCurre
     def test_valid_to_current(self, project):
         """dbt's test, with the rows read by id and version: dbt's reads them by
         position from a select without ORDER BY, the order Postgres happens to keep."""
-        for sql in (snapshot_fixtures.create_seed_sql, snapshot_fixtures.create_snapshot_expected_sql,
-                    snapshot_fixtures.seed_insert_sql, snapshot_fixtures.populate_snapshot_expected_valid_to_current_sql):
-            project.run_sql(sql)  # fmt: skip
+        for sql in (
+            snapshot_fixtures.create_seed_sql,
+            snapshot_fixtures.create_snapshot_expected_sql,
+            snapshot_fixtures.seed_insert_sql,
+            snapshot_fixtures.populate_snapshot_expected_valid_to_current_sql,
+        ):
+            project.run_sql(sql)
         versions_sql = "select id, test_valid_to from {schema}.snapshot_actual order by id, test_valid_from"
         current, closed = Timestamp(2099, 12, 31), Timestamp(2016, 8, 20, 16, 44, 49)
         run_dbt(["snapshot"])
@@ -554,8 +576,11 @@ class TestSnapshotDbtValidToCurrent(TwoPartSnapshot, BaseSnapshotDbtValidToCurre
 class TestSnapshotMultiUniqueKey(BaseSnapshotMultiUniqueKey):
     @pytest.fixture(scope="class")
     def models(self):
-        return {"seed.sql": _two_part(snapshot_fixtures.model_seed_sql), "snapshots.yml": snapshot_fixtures.snapshots_multi_key_yml,
-                "ref_snapshot.sql": snapshot_fixtures.ref_snapshot_sql}  # fmt: skip
+        return {
+            "seed.sql": _two_part(snapshot_fixtures.model_seed_sql),
+            "snapshots.yml": snapshot_fixtures.snapshots_multi_key_yml,
+            "ref_snapshot.sql": snapshot_fixtures.ref_snapshot_sql,
+        }
 
 
 # --- unit tests -----------------------------------------------------------------------------
@@ -566,11 +591,16 @@ class TestUnitTestingTypes(BaseUnitTestingTypes):
     def data_types(self):
         """The engine's types, each as SQL and as a unit test's YAML value."""
         return [
-            ["1", "1"], ["2.0", "2.0"], ["'12345'", "12345"], ["'string'", "string"], ["true", "true"],
-            ["cast(1.5 as decimal(10, 2))", "1.5"], ["date '2011-11-11'", "2011-11-11"],
+            ["1", "1"],
+            ["2.0", "2.0"],
+            ["'12345'", "12345"],
+            ["'string'", "string"],
+            ["true", "true"],
+            ["cast(1.5 as decimal(10, 2))", "1.5"],
+            ["date '2011-11-11'", "2011-11-11"],
             ["timestamp '2013-11-03 00:00:00'", "2013-11-03 00:00:00"],
             ["timestamp '2013-11-03 00:00:00+00:00'", "2013-11-03 00:00:00-0"],
-        ]  # fmt: skip
+        ]
 
 
 class TestUnitTestingTypesNumericOffsetLiteral(BaseUnitTestingTypes):
@@ -611,11 +641,13 @@ class SparkContractTypes:
     def data_types(self, int_type, string_type):
         # sql_column_value, schema_data_type, error_data_type (as the engine names it)
         return [
-            ["1", int_type, int_type], ["'1'", string_type, string_type], ["true", "boolean", "boolean"],
+            ["1", int_type, int_type],
+            ["'1'", string_type, string_type],
+            ["true", "boolean", "boolean"],
             ["cast('2013-11-03 00:00:00' as timestamp)", "timestamp", "timestamp"],
             ["cast(1 as decimal(10, 2))", "decimal(10,2)", "decimal(10,2)"],
             ["array('a', 'b')", "array<string>", "array<string>"],
-        ]  # fmt: skip
+        ]
 
 
 class TestTableConstraintsColumnsEqual(SparkContractTypes, BaseTableConstraintsColumnsEqual):
@@ -636,7 +668,10 @@ class SparkRollbackContract:
     @pytest.fixture(scope="class")
     def models(self):
         schema = constraint_fixtures.model_schema_yml.replace("data_type: text", "data_type: string")
-        return {"my_model.sql": self.model_sql, "constraints_schema.yml": schema.replace("data_type: integer", "data_type: int")}
+        return {
+            "my_model.sql": self.model_sql,
+            "constraints_schema.yml": schema.replace("data_type: integer", "data_type: int"),
+        }
 
     @pytest.fixture(scope="class")
     def expected_error_messages(self):
@@ -692,8 +727,11 @@ models:
       - name: amount
         data_type: int
 """
-        rows = {"good": "select 1 as id, 5 as amount", "null_id": "select cast(null as int) as id, 5 as amount",
-                "negative": "select 1 as id, -5 as amount"}  # fmt: skip
+        rows = {
+            "good": "select 1 as id, 5 as amount",
+            "null_id": "select cast(null as int) as id, 5 as amount",
+            "negative": "select 1 as id, -5 as amount",
+        }
         files = {}
         for name, sql in rows.items():
             for materialized in ("table", "incremental"):

@@ -11,9 +11,7 @@ import subprocess
 import sys
 
 from conftest import copy_checkout, run
-
 from sample_data import generate_days, generated_state
-
 
 
 def test_a_critical_breach_fails_the_run_and_is_reported(lake, spark, tmp_path):
@@ -27,8 +25,21 @@ def test_a_critical_breach_fails_the_run_and_is_reported(lake, spark, tmp_path):
     rules.write_text(text.replace("quarantine_rate,critical,above,0.2,", "quarantine_rate,critical,above,0.0001,"))
 
     env = {**os.environ, "DBT_CI_SCHEMA": "ci_alerts"}
-    cmd = [sys.executable, "-m", "lakehouse", "dbt", "--target", "ci", "--keep-engine", "--",
-           "build", "-s", "+rpt_platform__data_quality_alerts", "--target-path", str(tmp_path / "target")]  # fmt: skip
+    cmd = [
+        sys.executable,
+        "-m",
+        "lakehouse",
+        "dbt",
+        "--target",
+        "ci",
+        "--keep-engine",
+        "--",
+        "build",
+        "-s",
+        "+rpt_platform__data_quality_alerts",
+        "--target-path",
+        str(tmp_path / "target"),
+    ]
     try:
         result = subprocess.run(cmd, cwd=checkout, env=env, capture_output=True, text=True, timeout=900)
         assert result.returncode != 0, result.stdout[-3000:]
@@ -41,5 +52,9 @@ def test_a_critical_breach_fails_the_run_and_is_reported(lake, spark, tmp_path):
         stored = spark.sql(f"select rule_id from {failed[0]['schema']}.`{failed[0]['alias']}`").collect()
         assert {r[0] for r in stored} == {"quarantine_rate_critical"}
     finally:
-        subprocess.run([sys.executable, "-m", "lakehouse", "ci-teardown", "--ci-schema", "ci_alerts", "--keep-engine"],
-                       cwd=checkout, env=env, capture_output=True)  # fmt: skip
+        subprocess.run(
+            [sys.executable, "-m", "lakehouse", "ci-teardown", "--ci-schema", "ci_alerts", "--keep-engine"],
+            cwd=checkout,
+            env=env,
+            capture_output=True,
+        )

@@ -12,13 +12,22 @@ import sys
 from conftest import REPO, run
 
 STAGES = [
-    "engine start", "generate day 1", "ingest day 1", "dbt build (full)", "dbt docs generate",
-    "generate day 2", "ingest day 2", "dbt build (day 2)", "dbt build (no new data)",
-]  # fmt: skip
+    "engine start",
+    "generate day 1",
+    "ingest day 1",
+    "dbt build (full)",
+    "dbt docs generate",
+    "generate day 2",
+    "ingest day 2",
+    "dbt build (day 2)",
+    "dbt build (no new data)",
+]
 
 
 def test_benchmark_measures_every_stage(tmp_path):
-    result = run([sys.executable, "-m", "bench", "--scales", "0.1", "--spark-scales", "--fresh", "--out", str(tmp_path)])
+    result = run(
+        [sys.executable, "-m", "bench", "--scales", "0.1", "--spark-scales", "--fresh", "--out", str(tmp_path)]
+    )
     assert f"written: {tmp_path / 'benchmarks.md'}" in result.stdout
 
     (bench,) = json.loads((tmp_path / "benchmarks.json").read_text())["runs"]
@@ -36,7 +45,9 @@ def test_benchmark_measures_every_stage(tmp_path):
         # models are split by how they build: rebuilt tables, incremental (new rows only), views
         assert build["node_seconds"]["model (table)"] > 0 and build["node_seconds"]["model (incremental)"] > 0
         assert build["node_seconds"]["test"] > 0 and "model" not in build["node_seconds"]
-        kept = REPO / "bench" / ".work" / "run_results" / f"sail-scale0.1-{name.split('(')[1][:-1].replace(' ', '')}.json"
+        kept = (
+            REPO / "bench" / ".work" / "run_results" / f"sail-scale0.1-{name.split('(')[1][:-1].replace(' ', '')}.json"
+        )
         names = {r["unique_id"].split(".")[2] for r in json.loads(kept.read_text())["results"]}
         assert {n for n, _ in build["slowest"]} <= names, build["slowest"]
     assert stages["ingest day 1"]["peak_rss_mb"]["ingest"] > 0

@@ -9,6 +9,7 @@ import sys
 
 import pytest
 import yaml
+
 from conftest import REPO
 
 pytestmark = pytest.mark.fast
@@ -53,7 +54,9 @@ def test_targets_and_files_exist():
             if "dbt_task" in task:
                 project = (path.parent / task["dbt_task"]["project_directory"]).resolve()
                 assert (project / "dbt_project.yml").is_file()
-                assert (path.parent / task["dbt_task"]["profiles_directory"]).resolve().joinpath("profiles.yml").is_file()
+                assert (
+                    (path.parent / task["dbt_task"]["profiles_directory"]).resolve().joinpath("profiles.yml").is_file()
+                )
                 assert all("--target databricks_${bundle.target}" in c for c in task["dbt_task"]["commands"])
         keys = {t["task_key"] for t in job["tasks"]}
         for task in job["tasks"]:
@@ -62,7 +65,7 @@ def test_targets_and_files_exist():
 
 def test_each_environment_schedule_retries_and_timeout():
     bundle, jobs = load_bundle()
-    (_, job), = jobs.values()
+    ((_, job),) = jobs.values()
     for target, (retries, timeout, cron) in EXPECTED.items():
         assert resolve(bundle, target, job["timeout_seconds"]) == timeout, target
         assert {resolve(bundle, target, t["max_retries"]) for t in job["tasks"]} == {retries}, target
@@ -77,7 +80,10 @@ def test_each_environment_schedule_retries_and_timeout():
 def test_the_ingest_task_entry_point_runs():
     result = subprocess.run(
         [sys.executable, str(REPO / "ingest" / "databricks_task.py"), "--help"],
-        capture_output=True, text=True, cwd="/", timeout=60,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        cwd="/",
+        timeout=60,
+    )
     assert result.returncode == 0, result.stderr
     assert "--landing" in result.stdout

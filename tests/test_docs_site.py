@@ -13,13 +13,18 @@ import sys
 import time
 
 import pytest
-from conftest import REPO, free_port
 
+from conftest import REPO, free_port
 from lakehouse import engine
 
 MODEL = "model.lakehouse.rpt_retail__category_analytics"
-BROWSER_FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--window-size=1600,1000"]  # fmt: skip
+BROWSER_FLAGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--window-size=1600,1000",
+]
 
 
 @pytest.fixture(scope="module")
@@ -28,9 +33,13 @@ def docs_site(lake):
     port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "lakehouse", "docs", "--port", str(port)],
-        cwd=REPO, env=os.environ.copy(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        cwd=REPO,
+        env=os.environ.copy(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
         start_new_session=True,
-    )  # fmt: skip
+    )
     try:
         deadline = time.monotonic() + 240
         while not engine.port_open(port):
@@ -50,7 +59,9 @@ def browser():
     from selenium.webdriver.chrome.service import Service
 
     chromium, driver_path = shutil.which("chromium"), shutil.which("chromedriver")
-    assert chromium and driver_path, "chromium / chromedriver missing: `make test` installs them (scripts/bootstrap.sh --browser)"
+    assert chromium and driver_path, (
+        "chromium / chromedriver missing: `make test` installs them (scripts/bootstrap.sh --browser)"
+    )
     options = webdriver.ChromeOptions()
     options.binary_location = chromium
     for flag in BROWSER_FLAGS:
@@ -106,11 +117,17 @@ def test_a_gold_model_page_shows_its_lineage_back_to_bronze(docs_site, browser, 
 
     browser.find_element(By.CSS_SELECTOR, '[ng-click="onLauncherClick()"]').click()
     wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, '[ng-click="showExpanded()"]'), what="the graph panel")
-    wait_for(lambda: browser.find_element(By.CSS_SELECTOR, '[ng-click="showExpanded()"]').is_displayed(),
-             what="the expand button")  # fmt: skip
+    wait_for(
+        lambda: browser.find_element(By.CSS_SELECTOR, '[ng-click="showExpanded()"]').is_displayed(),
+        what="the expand button",
+    )
     browser.find_element(By.CSS_SELECTOR, '[ng-click="showExpanded()"]').click()
-    nodes = wait_for(lambda: set(browser.execute_script(GRAPH_NODES)) >= {MODEL} | upstream and
-                     set(browser.execute_script(GRAPH_NODES)), what="the full lineage graph")  # fmt: skip
+    nodes = wait_for(
+        lambda: (
+            set(browser.execute_script(GRAPH_NODES)) >= {MODEL} | upstream and set(browser.execute_script(GRAPH_NODES))
+        ),
+        what="the full lineage graph",
+    )
     # the whole way back to bronze, through silver; and nothing of other domains
     assert "model.lakehouse.stg_retail__transactions" in nodes
     assert not any(".ecommerce" in n or "ecommerce__" in n for n in nodes), "graph is not the model's lineage"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import socket
 
 import pytest
-from conftest import make_settings
 
+from conftest import make_settings
 from lakehouse import engine
 
 

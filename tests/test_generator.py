@@ -19,8 +19,9 @@ pytestmark = pytest.mark.fast
 def digests(root: Path) -> dict[str, str]:
     return {
         str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(root.rglob("*")) if p.is_file()
-    }  # fmt: skip
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
 
 
 def test_same_seed_same_bytes_in_any_order(tmp_path):
@@ -63,7 +64,9 @@ def test_day_two_changes_dimensions_and_brings_bad_rows(tmp_path):
     base = tmp_path / "ecommerce"
     day1 = {r["customer_id"]: r for r in csv.DictReader(open(base / "customers/customers_2025_01_15.csv"))}
     day2 = list(csv.DictReader(open(base / "customers/customers_2025_01_16.csv")))
-    changed = [r for r in day2 if r["customer_id"] in day1 and r["customer_tier"] != day1[r["customer_id"]]["customer_tier"]]
+    changed = [
+        r for r in day2 if r["customer_id"] in day1 and r["customer_tier"] != day1[r["customer_id"]]["customer_tier"]
+    ]
     new = [r for r in day2 if r["customer_id"] and r["customer_id"] not in day1]
     assert changed and new
     orders = (base / "orders/orders_2025_01_16.csv").read_text().splitlines()
@@ -92,8 +95,10 @@ def test_same_bytes_in_every_process(tmp_path):
     import subprocess
     import sys
 
-    code = "import sys; from pathlib import Path; from sample_data import generate_days; " \
-           "generate_days(Path(sys.argv[1]), [1, 2], seed=3, scale=0.05)"  # fmt: skip
+    code = (
+        "import sys; from pathlib import Path; from sample_data import generate_days; "
+        "generate_days(Path(sys.argv[1]), [1, 2], seed=3, scale=0.05)"
+    )
     for name, hash_seed in (("a", "1"), ("b", "2")):
         env = {**__import__("os").environ, "PYTHONHASHSEED": hash_seed}
         subprocess.run([sys.executable, "-c", code, str(tmp_path / name)], check=True, env=env)
@@ -108,9 +113,14 @@ def test_large_facts_are_written_in_part_files(tmp_path, monkeypatch):
     monkeypatch.setattr(common, "PART_ROWS", 1_000)
     counts = generate_day(tmp_path, 1, scale=0.05, domains=["retail", "ecommerce"])
     parts = sorted(Path(f).name for f in counts if "/transactions/" in f)
-    assert parts == ["transactions_2025_01_15.parquet", "transactions_2025_01_15_part001.parquet",
-                     "transactions_2025_01_15_part002.parquet"]  # fmt: skip
-    ids = sorted(i for f in counts if "/transactions/" in f for i in pq.read_table(f)["transaction_id"].to_pylist() if i)
+    assert parts == [
+        "transactions_2025_01_15.parquet",
+        "transactions_2025_01_15_part001.parquet",
+        "transactions_2025_01_15_part002.parquet",
+    ]
+    ids = sorted(
+        i for f in counts if "/transactions/" in f for i in pq.read_table(f)["transaction_id"].to_pylist() if i
+    )
     assert set(ids) == set(range(1, 2_501))  # 2,500 transactions at scale 0.05, none lost at a part boundary
     trigger = json.loads((tmp_path / "ecommerce/_triggers/trigger_2025_01_15.json").read_text())
     assert trigger["files"]["orders"] == [f"orders/orders_2025_01_15{p}.csv" for p in ("", "_part001", "_part002")]

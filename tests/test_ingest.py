@@ -3,20 +3,19 @@ errors for files it cannot load, and recovery of an interrupted load."""
 
 from __future__ import annotations
 
-import os
-
 import json
+import os
 import shutil
 import sys
 from pathlib import Path
 
 import pytest
-from conftest import REPO, run
 
+from conftest import REPO, run
 from ingest import config as ingest_config
-from sample_data import generate_day
 from ingest.bronze import micros, now
 from ingest.load import Loader
+from sample_data import generate_day
 
 
 def isolated_config(schema: str) -> ingest_config.IngestConfig:
@@ -42,7 +41,9 @@ def test_every_row_read_is_loaded_or_quarantined(spark, tmp_path):
     loaded = {r.file: r for r in report.results if r.status == "loaded"}
     assert len(loaded) == len(counts) == 19
     quarantine = f"t_accounting.{conf.quarantine_table}"
-    quarantined = {r[0]: r[1] for r in spark.sql(f"select _source_file, count(*) from {quarantine} group by 1").collect()}
+    quarantined = {
+        r[0]: r[1] for r in spark.sql(f"select _source_file, count(*) from {quarantine} group by 1").collect()
+    }
     for path, delivered in counts.items():
         rel = str(Path(path).relative_to(landing))
         result = loaded[rel]
@@ -108,8 +109,11 @@ def test_part_files_load_under_their_trigger(spark, tmp_path, monkeypatch):
     conf = isolated_config("t_parts")
     report = Loader(spark, conf, landing).run(conf.select(domains=["ecommerce"]))
     orders = sorted(r.file for r in report.results if r.source == "ecommerce_orders" and r.status == "loaded")
-    assert [Path(f).name for f in orders] == ["orders_2025_01_15.csv", "orders_2025_01_15_part001.csv",
-                                              "orders_2025_01_15_part002.csv"]  # fmt: skip
+    assert [Path(f).name for f in orders] == [
+        "orders_2025_01_15.csv",
+        "orders_2025_01_15_part001.csv",
+        "orders_2025_01_15_part002.csv",
+    ]
     assert sum(r.rows_read for r in report.results if r.source == "ecommerce_orders") == sum(
         n for f, n in counts.items() if "/orders/" in f
     )
@@ -142,9 +146,22 @@ def test_cli_exit_codes(lake, tmp_path):
     generate_day(landing, 1, scale=0.05, domains=["contact_center"])
     sup = landing / "contact_center/supervisors/supervisors_2025_01_15.csv"
     sup.write_text("wrong,header\n1,2\n")
-    bad = run([sys.executable, "-m", "ingest", "load", "--landing", str(landing), "--domain", "contact_center",
-               "--bronze-schema", "t_cli"],
-              env={"LAKE_ROOT": str(lake.lake_root)}, check=False)  # fmt: skip
+    bad = run(
+        [
+            sys.executable,
+            "-m",
+            "ingest",
+            "load",
+            "--landing",
+            str(landing),
+            "--domain",
+            "contact_center",
+            "--bronze-schema",
+            "t_cli",
+        ],
+        env={"LAKE_ROOT": str(lake.lake_root)},
+        check=False,
+    )
     assert bad.returncode == 1
     assert "rejected" in bad.stdout and "some files were rejected" in bad.stderr
 
@@ -160,8 +177,16 @@ def test_an_interrupted_load_is_cleaned_up_on_rerun(spark, tmp_path):
     # a `started` entry and rows stamped with that load's time
     rel = "retail/products/products_2025_01_15.parquet"
     stamp = now()
-    loader.bronze.log(dict(run_id="crashed-run", batch_id="crashed-run", source_name="retail_products",
-                           file_path=rel, status="started", logged_at=stamp))  # fmt: skip
+    loader.bronze.log(
+        dict(
+            run_id="crashed-run",
+            batch_id="crashed-run",
+            source_name="retail_products",
+            file_path=rel,
+            status="started",
+            logged_at=stamp,
+        )
+    )
     spark.sql(
         "insert into t_crash.retail_products select 999, 'partial', 'x', 'y', 1.0, 1, true, "
         f"timestamp_micros({micros(stamp)}), '{rel}', 'crashed-run', null"

@@ -15,17 +15,18 @@ import json
 import os
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from conftest import free_port, make_settings
 
+from conftest import free_port, make_settings
 from ingest import config as ingest_config
 from ingest.load import Loader, RunReport
 
@@ -42,8 +43,17 @@ TRIGGER = "ecommerce/_triggers/trigger_{}.json"
 
 
 def cx_row(cid: str, **values: str) -> str:
-    base = dict(first_name="Ann", last_name="Lee", email="a@x.io", phone="555", segment="gold", region="EU",
-                signup_date="2024-01-02", lifetime_value="10.50", updated_at="2024-01-02 03:04:05")  # fmt: skip
+    base = dict(
+        first_name="Ann",
+        last_name="Lee",
+        email="a@x.io",
+        phone="555",
+        segment="gold",
+        region="EU",
+        signup_date="2024-01-02",
+        lifetime_value="10.50",
+        updated_at="2024-01-02 03:04:05",
+    )
     base.update(values)
     return ",".join([cid] + [base[c] for c in CX_COLS[1:]])
 
@@ -53,8 +63,16 @@ def cx_file(*rows: str, header: str = CX_HEADER, end: str = "\n") -> bytes:
 
 
 def survey(rid: Any = "r1", **values: Any) -> dict:
-    base = {"response_id": rid, "timestamp": "2024-01-02 03:04:05", "customer_id": "c1", "satisfaction_score": 4,
-            "nps_score": 9, "feedback_text": "ok", "survey_type": "post", "channel": "web"}  # fmt: skip
+    base = {
+        "response_id": rid,
+        "timestamp": "2024-01-02 03:04:05",
+        "customer_id": "c1",
+        "satisfaction_score": 4,
+        "nps_score": 9,
+        "feedback_text": "ok",
+        "survey_type": "post",
+        "channel": "web",
+    }
     base.update(values)
     return base
 
@@ -71,11 +89,14 @@ def parquet(table: pa.Table) -> bytes:
 
 def products(**overrides: pa.Array) -> bytes:
     cols = {
-        "product_id": pa.array([1, 2], pa.int64()), "product_name": pa.array(["a", "b"]),
-        "category": pa.array(["c", "c"]), "supplier": pa.array(["s", "s"]),
-        "price": pa.array([1.5, 2.25]), "stock_quantity": pa.array([3, 4], pa.int32()),
+        "product_id": pa.array([1, 2], pa.int64()),
+        "product_name": pa.array(["a", "b"]),
+        "category": pa.array(["c", "c"]),
+        "supplier": pa.array(["s", "s"]),
+        "price": pa.array([1.5, 2.25]),
+        "stock_quantity": pa.array([3, 4], pa.int32()),
         "is_active": pa.array([True, False]),
-    }  # fmt: skip
+    }
     cols.update(overrides)
     return parquet(pa.table(cols))
 
@@ -110,197 +131,646 @@ def ts(text: str) -> datetime:
 
 CASES = [
     # --- CSV: RFC 4180 and line endings ----------------------------------------
-    Case("csv_quoted_newline", "cx_customers", {CX.format(1): cx_file(cx_row("c1", first_name='"An\nn"'), cx_row("c2"))},
-         {CX.format(1): "loaded"}, [("c1", "An\nn"), ("c2", "Ann")], ("customer_id", "first_name"), 0),
-    Case("csv_quoted_crlf_inside_field", "cx_customers",
-         {CX.format(1): cx_file(cx_row("c1", first_name='"A\r\nB"'), end="\r\n")},
-         {CX.format(1): "loaded"}, [("c1", "A\r\nB")], ("customer_id", "first_name"), 0),
-    Case("csv_crlf_lines", "cx_customers", {CX.format(1): cx_file(cx_row("c1"), cx_row("c2"), end="\r\n")},
-         {CX.format(1): "loaded"}, [("c1", "2024-01-02 03:04:05"), ("c2", "2024-01-02 03:04:05")],
-         ("customer_id", "cast(updated_at as string)"), 0),
-    Case("csv_bare_cr_lines", "cx_customers", {CX.format(1): cx_file(cx_row("c1"), cx_row("c2"), end="\r")},
-         {CX.format(1): "loaded"}, [("c1", "EU"), ("c2", "EU")], ("customer_id", "region"), 0),
-    Case("csv_utf8_bom", "cx_customers", {CX.format(1): b"\xef\xbb\xbf" + cx_file(cx_row("c1"))},
-         {CX.format(1): "loaded"}, [("c1",)], quarantined=0),
-    Case("csv_blank_first_line", "cx_customers", {CX.format(1): b"\n" + cx_file(cx_row("c1"))},
-         {CX.format(1): "loaded"}, [("c1",)], quarantined=0),
-    Case("csv_quote_inside_unquoted_field", "cx_customers", {CX.format(1): cx_file(cx_row("c1", last_name='O"Brien'))},
-         {CX.format(1): "loaded"}, [("c1", 'O"Brien')], ("customer_id", "last_name"), 0),
-    Case("csv_unicode_values_byte_for_byte", "cx_customers",
-         {CX.format(1): cx_file(cx_row("c1", first_name="Zoë 😀", last_name="שלום", region="e\u0301"))},
-         {CX.format(1): "loaded"}, [("c1", "Zoë 😀", "שלום", "e\u0301")], ("customer_id", "first_name", "last_name", "region"), 0),
-    Case("csv_formula_text_lands_as_text", "cx_customers", {CX.format(1): cx_file(cx_row("c1", first_name="=cmd|' /C calc'!A0"))},
-         {CX.format(1): "loaded"}, [("c1", "=cmd|' /C calc'!A0")], ("customer_id", "first_name"), 0),
-    Case("csv_very_long_field", "cx_customers", {CX.format(1): cx_file(cx_row("c1", first_name="x" * 300_000))},
-         {CX.format(1): "loaded"}, [("c1", 300_000)], ("customer_id", "length(first_name)"), 0),
-    Case("csv_very_long_header_line", "cx_customers",
-         {CX.format(1): cx_file(cx_row("c1") + ",v", header=CX_HEADER + "," + "extra_" + "h" * 200_000)},
-         {CX.format(1): "loaded"}, [("c1",)], quarantined=0, message={CX.format(1): "extra column(s)"}),
-    Case("csv_unterminated_quote_rejects_file", "cx_customers",
-         {CX.format(1): cx_file(cx_row("c1"), cx_row("c2", first_name='"open')), CX.format(2): cx_file(cx_row("c3"))},
-         {CX.format(1): "rejected", CX.format(2): "loaded"}, [("c3",)], quarantined=0,
-         message={CX.format(1): "line 3: a quoted field opened here is never closed"}),
-    Case("csv_wrong_field_count", "cx_customers", {CX.format(1): cx_file(cx_row("c1"), "c2,only,three", cx_row("c3"))},
-         {CX.format(1): "loaded"}, [("c1",), ("c3",)], quarantined=1, reasons=("line 3: expected 10 fields, found 3",)),
-    Case("csv_nul_byte_in_field", "cx_customers", {CX.format(1): cx_file(cx_row("c1", first_name="a\x00b"))},
-         {CX.format(1): "loaded"}, [("c1", "a\x00b")], ("customer_id", "first_name"), 0),
-    Case("csv_second_header_reordered", "cx_customers",
-         {CX.format(1): cx_file(cx_row("c1", segment="gold", region="EU"),
-                                ",".join(reversed(CX_COLS)),
-                                ",".join(reversed(cx_row("c2", segment="silver", region="US").split(","))))},
-         {CX.format(1): "loaded"}, [("c1", "gold", "EU"), ("c2", "silver", "US")], ("customer_id", "segment", "region"), 0),
-    Case("csv_repeated_header_is_not_a_row", "cx_customers", {CX.format(1): cx_file(cx_row("c1"), CX_HEADER, cx_row("c2"))},
-         {CX.format(1): "loaded"}, [("c1",), ("c2",)], quarantined=0),
-    Case("csv_empty_file", "cx_customers", {CX.format(1): b"", CX.format(2): cx_file(cx_row("c2"))},
-         {CX.format(1): "rejected", CX.format(2): "loaded"}, [("c2",)], message={CX.format(1): "the file is empty"}),
-    Case("csv_only_blank_lines", "cx_customers", {CX.format(1): b"\n \n\r\n"}, {CX.format(1): "rejected"}, [],
-         message={CX.format(1): "only blank lines"}),
-    Case("csv_not_utf8", "cx_customers", {CX.format(1): cx_file(cx_row("c1", first_name="caf\xe9")).replace(b"\xc3\xa9", b"\xe9")},
-         {CX.format(1): "rejected"}, [], message={CX.format(1): "not UTF-8: invalid byte 0xe9"}),
+    Case(
+        "csv_quoted_newline",
+        "cx_customers",
+        {CX.format(1): cx_file(cx_row("c1", first_name='"An\nn"'), cx_row("c2"))},
+        {CX.format(1): "loaded"},
+        [("c1", "An\nn"), ("c2", "Ann")],
+        ("customer_id", "first_name"),
+        0,
+    ),
+    Case(
+        "csv_quoted_crlf_inside_field",
+        "cx_customers",
+        {CX.format(1): cx_file(cx_row("c1", first_name='"A\r\nB"'), end="\r\n")},
+        {CX.format(1): "loaded"},
+        [("c1", "A\r\nB")],
+        ("customer_id", "first_name"),
+        0,
+    ),
+    Case(
+        "csv_crlf_lines",
+        "cx_customers",
+        {CX.format(1): cx_file(cx_row("c1"), cx_row("c2"), end="\r\n")},
+        {CX.format(1): "loaded"},
+        [("c1", "2024-01-02 03:04:05"), ("c2", "2024-01-02 03:04:05")],
+        ("customer_id", "cast(updated_at as string)"),
+        0,
+    ),
+    Case(
+        "csv_bare_cr_lines",
+        "cx_customers",
+        {CX.format(1): cx_file(cx_row("c1"), cx_row("c2"), end="\r")},
+        {CX.format(1): "loaded"},
+        [("c1", "EU"), ("c2", "EU")],
+        ("customer_id", "region"),
+        0,
+    ),
+    Case(
+        "csv_utf8_bom",
+        "cx_customers",
+        {CX.format(1): b"\xef\xbb\xbf" + cx_file(cx_row("c1"))},
+        {CX.format(1): "loaded"},
+        [("c1",)],
+        quarantined=0,
+    ),
+    Case(
+        "csv_blank_first_line",
+        "cx_customers",
+        {CX.format(1): b"\n" + cx_file(cx_row("c1"))},
+        {CX.format(1): "loaded"},
+        [("c1",)],
+        quarantined=0,
+    ),
+    Case(
+        "csv_quote_inside_unquoted_field",
+        "cx_customers",
+        {CX.format(1): cx_file(cx_row("c1", last_name='O"Brien'))},
+        {CX.format(1): "loaded"},
+        [("c1", 'O"Brien')],
+        ("customer_id", "last_name"),
+        0,
+    ),
+    Case(
+        "csv_unicode_values_byte_for_byte",
+        "cx_customers",
+        {CX.format(1): cx_file(cx_row("c1", first_name="Zoë 😀", last_name="שלום", region="e\u0301"))},
+        {CX.format(1): "loaded"},
+        [("c1", "Zoë 😀", "שלום", "e\u0301")],
+        ("customer_id", "first_name", "last_name", "region"),
+        0,
+    ),
+    Case(
+        "csv_formula_text_lands_as_text",
+        "cx_customers",
+        {CX.format(1): cx_file(cx_row("c1", first_name="=cmd|' /C calc'!A0"))},
+        {CX.format(1): "loaded"},
+        [("c1", "=cmd|' /C calc'!A0")],
+        ("customer_id", "first_name"),
+        0,
+    ),
+    Case(
+        "csv_very_long_field",
+        "cx_customers",
+        {CX.format(1): cx_file(cx_row("c1", first_name="x" * 300_000))},
+        {CX.format(1): "loaded"},
+        [("c1", 300_000)],
+        ("customer_id", "length(first_name)"),
+        0,
+    ),
+    Case(
+        "csv_very_long_header_line",
+        "cx_customers",
+        {CX.format(1): cx_file(cx_row("c1") + ",v", header=CX_HEADER + "," + "extra_" + "h" * 200_000)},
+        {CX.format(1): "loaded"},
+        [("c1",)],
+        quarantined=0,
+        message={CX.format(1): "extra column(s)"},
+    ),
+    Case(
+        "csv_unterminated_quote_rejects_file",
+        "cx_customers",
+        {CX.format(1): cx_file(cx_row("c1"), cx_row("c2", first_name='"open')), CX.format(2): cx_file(cx_row("c3"))},
+        {CX.format(1): "rejected", CX.format(2): "loaded"},
+        [("c3",)],
+        quarantined=0,
+        message={CX.format(1): "line 3: a quoted field opened here is never closed"},
+    ),
+    Case(
+        "csv_wrong_field_count",
+        "cx_customers",
+        {CX.format(1): cx_file(cx_row("c1"), "c2,only,three", cx_row("c3"))},
+        {CX.format(1): "loaded"},
+        [("c1",), ("c3",)],
+        quarantined=1,
+        reasons=("line 3: expected 10 fields, found 3",),
+    ),
+    Case(
+        "csv_nul_byte_in_field",
+        "cx_customers",
+        {CX.format(1): cx_file(cx_row("c1", first_name="a\x00b"))},
+        {CX.format(1): "loaded"},
+        [("c1", "a\x00b")],
+        ("customer_id", "first_name"),
+        0,
+    ),
+    Case(
+        "csv_second_header_reordered",
+        "cx_customers",
+        {
+            CX.format(1): cx_file(
+                cx_row("c1", segment="gold", region="EU"),
+                ",".join(reversed(CX_COLS)),
+                ",".join(reversed(cx_row("c2", segment="silver", region="US").split(","))),
+            )
+        },
+        {CX.format(1): "loaded"},
+        [("c1", "gold", "EU"), ("c2", "silver", "US")],
+        ("customer_id", "segment", "region"),
+        0,
+    ),
+    Case(
+        "csv_repeated_header_is_not_a_row",
+        "cx_customers",
+        {CX.format(1): cx_file(cx_row("c1"), CX_HEADER, cx_row("c2"))},
+        {CX.format(1): "loaded"},
+        [("c1",), ("c2",)],
+        quarantined=0,
+    ),
+    Case(
+        "csv_empty_file",
+        "cx_customers",
+        {CX.format(1): b"", CX.format(2): cx_file(cx_row("c2"))},
+        {CX.format(1): "rejected", CX.format(2): "loaded"},
+        [("c2",)],
+        message={CX.format(1): "the file is empty"},
+    ),
+    Case(
+        "csv_only_blank_lines",
+        "cx_customers",
+        {CX.format(1): b"\n \n\r\n"},
+        {CX.format(1): "rejected"},
+        [],
+        message={CX.format(1): "only blank lines"},
+    ),
+    Case(
+        "csv_not_utf8",
+        "cx_customers",
+        {CX.format(1): cx_file(cx_row("c1", first_name="caf\xe9")).replace(b"\xc3\xa9", b"\xe9")},
+        {CX.format(1): "rejected"},
+        [],
+        message={CX.format(1): "not UTF-8: invalid byte 0xe9"},
+    ),
     # --- CSV: strict types -----------------------------------------------------
-    Case("decimal_more_places_than_scale", "cx_customers",
-         {CX.format(1): cx_file(cx_row("c1", lifetime_value="12.345"), cx_row("c2", lifetime_value="12.30"))},
-         {CX.format(1): "loaded"}, [("c2", Decimal("12.30"))], ("customer_id", "lifetime_value"), 1,
-         reasons=("lifetime_value: 12.345 has more than 2 decimal places",)),
-    Case("decimal_trailing_zeros_keep_value", "cx_customers", {CX.format(1): cx_file(cx_row("c1", lifetime_value="12.3400"))},
-         {CX.format(1): "loaded"}, [("c1", Decimal("12.34"))], ("customer_id", "lifetime_value"), 0),
-    Case("decimal_too_many_digits", "cx_customers", {CX.format(1): cx_file(cx_row("c1", lifetime_value="12345678901.5"))},
-         {CX.format(1): "loaded"}, [], quarantined=1, reasons=("more than 10 digits before the point",)),
-    Case("decimal_exponent_and_separators", "cx_customers",
-         {CX.format(1): cx_file(cx_row("c1", lifetime_value="1e2"), cx_row("c2", lifetime_value='"1,000.00"'),
-                                cx_row("c3", lifetime_value="1_000"), cx_row("c4", lifetime_value=" 5"))},
-         {CX.format(1): "loaded"}, [("c1", Decimal("100.00"))], ("customer_id", "lifetime_value"), 3),
-    Case("date_after_year_9999", "cx_customers",
-         {CX.format(1): cx_file(cx_row("c1", signup_date="10000-01-01"), cx_row("c2", signup_date="9999-12-31"))},
-         {CX.format(1): "loaded"}, [("c2", date(9999, 12, 31))], ("customer_id", "signup_date"), 1),
-    Case("date_not_on_the_calendar", "cx_customers",
-         {CX.format(1): cx_file(cx_row("c1", signup_date="2023-02-29"), cx_row("c2", signup_date="2024-02-29"),
-                                cx_row("c3", signup_date="2024-1-5"), cx_row("c4", signup_date="0000-01-01"))},
-         {CX.format(1): "loaded"}, [("c2", date(2024, 2, 29))], ("customer_id", "signup_date"), 3),
-    Case("timestamp_finer_than_microseconds", "cx_customers",
-         {CX.format(1): cx_file(cx_row("c1", updated_at="2024-01-02 03:04:05.1234567"),
-                                cx_row("c2", updated_at="2024-01-02 03:04:05.123456"),
-                                cx_row("c3", updated_at="2024-01-02 03:04:05.1234560"))},
-         {CX.format(1): "loaded"}, [("c2", "2024-01-02 03:04:05.123456"), ("c3", "2024-01-02 03:04:05.123456")],
-         ("customer_id", "cast(updated_at as string)"), 1, reasons=("finer than a microsecond",)),
-    Case("timestamp_offset_is_the_same_instant", "cx_customers",
-         {CX.format(1): cx_file(cx_row("c1", updated_at="2024-01-02T03:04:05+02:00"), cx_row("c2", updated_at="2024-01-02T03:04:05Z"),
-                                cx_row("c3", updated_at="2024-01-02 25:00:00"))},
-         {CX.format(1): "loaded"}, [("c1", "2024-01-02 01:04:05"), ("c2", "2024-01-02 03:04:05")],
-         ("customer_id", "cast(updated_at as string)"), 1),
-    Case("required_blank_and_placeholders", "cx_customers",
-         {CX.format(1): cx_file(cx_row("   "), cx_row("NULL"), cx_row("n/a"), cx_row('""'), cx_row("None"), cx_row("c6"))},
-         {CX.format(1): "loaded"}, [("c6",)], quarantined=5, reasons=("customer_id: required value is missing",)),
-    Case("placeholder_in_optional_text_lands_unchanged", "cx_customers",
-         {CX.format(1): cx_file(cx_row("c1", segment="N/A", region="NULL"))},
-         {CX.format(1): "loaded"}, [("c1", "N/A", "NULL")], ("customer_id", "segment", "region"), 0),
-    Case("int_fraction_range_and_exact_whole", "ecommerce_inventory",
-         {INVENTORY.format(1): inv_file("p1,3.5,in,w,2024-01-01 00:00:00,", "p2,2147483648,in,w,2024-01-01 00:00:00,",
-                                        "p3,3.0,in,w,2024-01-01 00:00:00,", "p4,-2147483648,in,w,2024-01-01 00:00:00,"),
-          TRIGGER.format(1): trigger("inventory/inventory_1.csv")},
-         {INVENTORY.format(1): "loaded", TRIGGER.format(1): "trigger"}, [("p3", 3), ("p4", -2147483648)],
-         ("product_id", "stock_quantity"), 2, reasons=("has a fraction", "out of the int range")),
+    Case(
+        "decimal_more_places_than_scale",
+        "cx_customers",
+        {CX.format(1): cx_file(cx_row("c1", lifetime_value="12.345"), cx_row("c2", lifetime_value="12.30"))},
+        {CX.format(1): "loaded"},
+        [("c2", Decimal("12.30"))],
+        ("customer_id", "lifetime_value"),
+        1,
+        reasons=("lifetime_value: 12.345 has more than 2 decimal places",),
+    ),
+    Case(
+        "decimal_trailing_zeros_keep_value",
+        "cx_customers",
+        {CX.format(1): cx_file(cx_row("c1", lifetime_value="12.3400"))},
+        {CX.format(1): "loaded"},
+        [("c1", Decimal("12.34"))],
+        ("customer_id", "lifetime_value"),
+        0,
+    ),
+    Case(
+        "decimal_too_many_digits",
+        "cx_customers",
+        {CX.format(1): cx_file(cx_row("c1", lifetime_value="12345678901.5"))},
+        {CX.format(1): "loaded"},
+        [],
+        quarantined=1,
+        reasons=("more than 10 digits before the point",),
+    ),
+    Case(
+        "decimal_exponent_and_separators",
+        "cx_customers",
+        {
+            CX.format(1): cx_file(
+                cx_row("c1", lifetime_value="1e2"),
+                cx_row("c2", lifetime_value='"1,000.00"'),
+                cx_row("c3", lifetime_value="1_000"),
+                cx_row("c4", lifetime_value=" 5"),
+            )
+        },
+        {CX.format(1): "loaded"},
+        [("c1", Decimal("100.00"))],
+        ("customer_id", "lifetime_value"),
+        3,
+    ),
+    Case(
+        "date_after_year_9999",
+        "cx_customers",
+        {CX.format(1): cx_file(cx_row("c1", signup_date="10000-01-01"), cx_row("c2", signup_date="9999-12-31"))},
+        {CX.format(1): "loaded"},
+        [("c2", date(9999, 12, 31))],
+        ("customer_id", "signup_date"),
+        1,
+    ),
+    Case(
+        "date_not_on_the_calendar",
+        "cx_customers",
+        {
+            CX.format(1): cx_file(
+                cx_row("c1", signup_date="2023-02-29"),
+                cx_row("c2", signup_date="2024-02-29"),
+                cx_row("c3", signup_date="2024-1-5"),
+                cx_row("c4", signup_date="0000-01-01"),
+            )
+        },
+        {CX.format(1): "loaded"},
+        [("c2", date(2024, 2, 29))],
+        ("customer_id", "signup_date"),
+        3,
+    ),
+    Case(
+        "timestamp_finer_than_microseconds",
+        "cx_customers",
+        {
+            CX.format(1): cx_file(
+                cx_row("c1", updated_at="2024-01-02 03:04:05.1234567"),
+                cx_row("c2", updated_at="2024-01-02 03:04:05.123456"),
+                cx_row("c3", updated_at="2024-01-02 03:04:05.1234560"),
+            )
+        },
+        {CX.format(1): "loaded"},
+        [("c2", "2024-01-02 03:04:05.123456"), ("c3", "2024-01-02 03:04:05.123456")],
+        ("customer_id", "cast(updated_at as string)"),
+        1,
+        reasons=("finer than a microsecond",),
+    ),
+    Case(
+        "timestamp_offset_is_the_same_instant",
+        "cx_customers",
+        {
+            CX.format(1): cx_file(
+                cx_row("c1", updated_at="2024-01-02T03:04:05+02:00"),
+                cx_row("c2", updated_at="2024-01-02T03:04:05Z"),
+                cx_row("c3", updated_at="2024-01-02 25:00:00"),
+            )
+        },
+        {CX.format(1): "loaded"},
+        [("c1", "2024-01-02 01:04:05"), ("c2", "2024-01-02 03:04:05")],
+        ("customer_id", "cast(updated_at as string)"),
+        1,
+    ),
+    Case(
+        "required_blank_and_placeholders",
+        "cx_customers",
+        {
+            CX.format(1): cx_file(
+                cx_row("   "), cx_row("NULL"), cx_row("n/a"), cx_row('""'), cx_row("None"), cx_row("c6")
+            )
+        },
+        {CX.format(1): "loaded"},
+        [("c6",)],
+        quarantined=5,
+        reasons=("customer_id: required value is missing",),
+    ),
+    Case(
+        "placeholder_in_optional_text_lands_unchanged",
+        "cx_customers",
+        {CX.format(1): cx_file(cx_row("c1", segment="N/A", region="NULL"))},
+        {CX.format(1): "loaded"},
+        [("c1", "N/A", "NULL")],
+        ("customer_id", "segment", "region"),
+        0,
+    ),
+    Case(
+        "int_fraction_range_and_exact_whole",
+        "ecommerce_inventory",
+        {
+            INVENTORY.format(1): inv_file(
+                "p1,3.5,in,w,2024-01-01 00:00:00,",
+                "p2,2147483648,in,w,2024-01-01 00:00:00,",
+                "p3,3.0,in,w,2024-01-01 00:00:00,",
+                "p4,-2147483648,in,w,2024-01-01 00:00:00,",
+            ),
+            TRIGGER.format(1): trigger("inventory/inventory_1.csv"),
+        },
+        {INVENTORY.format(1): "loaded", TRIGGER.format(1): "trigger"},
+        [("p3", 3), ("p4", -2147483648)],
+        ("product_id", "stock_quantity"),
+        2,
+        reasons=("has a fraction", "out of the int range"),
+    ),
     # --- JSON --------------------------------------------------------------------
-    Case("json_lines_with_bom", "cx_surveys", {SURVEYS.format(1): b"\xef\xbb\xbf" + jsonl(survey("r1"), survey("r2"))},
-         {SURVEYS.format(1): "loaded"}, [("r1",), ("r2",)], ("response_id",), 0),
-    Case("json_array_file_is_read", "cx_surveys", {SURVEYS.format(1): json.dumps([survey("r1"), survey("r2")], indent=2).encode()},
-         {SURVEYS.format(1): "loaded"}, [("r1",), ("r2",)], ("response_id",), 0),
-    Case("json_broken_array_rejected_whole", "cx_surveys",
-         {SURVEYS.format(1): (json.dumps([survey("r1"), survey("r2")])[:-3]).encode(), SURVEYS.format(2): jsonl(survey("r3"))},
-         {SURVEYS.format(1): "rejected", SURVEYS.format(2): "loaded"}, [("r3",)], ("response_id",), 0,
-         message={SURVEYS.format(1): "not valid JSON"}),
-    Case("json_pretty_printed_objects", "cx_surveys",
-         {SURVEYS.format(1): (json.dumps(survey("r1"), indent=2) + "\n" + json.dumps(survey("r2"), indent=2)).encode()},
-         {SURVEYS.format(1): "loaded"}, [("r1",), ("r2",)], ("response_id",), 0),
-    Case("json_number_where_text_declared", "cx_surveys",
-         {SURVEYS.format(1): b'{"response_id": 1.10, "customer_id": "c1"}\n' + jsonl(survey("r2"))},
-         {SURVEYS.format(1): "loaded"}, [("r2",)], ("response_id",), 1, reasons=("a JSON number where text is expected",)),
-    Case("json_lenient_keeps_number_text_exactly", "cx_surveys",
-         {SURVEYS.format(1): b'{"response_id": 1.10, "customer_id": 12345678901234567890123}\n'},
-         {SURVEYS.format(1): "loaded"}, [("1.10", "12345678901234567890123")], ("response_id", "customer_id"), 0,
-         json_kinds="lenient"),
-    Case("json_text_where_number_declared", "cx_surveys",
-         {SURVEYS.format(1): jsonl(survey("r1", satisfaction_score="5"), survey("r2", satisfaction_score=5))},
-         {SURVEYS.format(1): "loaded"}, [("r2", 5)], ("response_id", "satisfaction_score"), 1,
-         reasons=("JSON text where a number is expected",)),
-    Case("json_fraction_in_int_column", "cx_surveys",
-         {SURVEYS.format(1): b'{"response_id": "r1", "customer_id": "c1", "satisfaction_score": 3.5}\n'
-                             b'{"response_id": "r2", "customer_id": "c1", "satisfaction_score": 4.0}\n'},
-         {SURVEYS.format(1): "loaded"}, [("r2", 4)], ("response_id", "satisfaction_score"), 1, reasons=("has a fraction",)),
-    Case("json_list_and_object_values", "cx_surveys",
-         {SURVEYS.format(1): jsonl(survey("r1", feedback_text=["a", "b"]), survey("r2", channel={"x": 1}), survey("r3"))},
-         {SURVEYS.format(1): "loaded"}, [("r3",)], ("response_id",), 2, reasons=("a JSON array where text", "a JSON object where text")),
-    Case("json_duplicate_keys", "cx_surveys",
-         {SURVEYS.format(1): b'{"response_id": "r1", "customer_id": "c1", "customer_id": "c2"}\n' + jsonl(survey("r2"))},
-         {SURVEYS.format(1): "loaded"}, [("r2",)], ("response_id",), 1, reasons=("duplicate key(s) customer_id",)),
-    Case("json_nan_and_infinity", "cx_surveys",
-         {SURVEYS.format(1): b'{"response_id": "r1", "customer_id": "c1", "nps_score": NaN}\n'
-                             b'{"response_id": "r2", "customer_id": "c1", "nps_score": Infinity}\n' + jsonl(survey("r3"))},
-         {SURVEYS.format(1): "loaded"}, [("r3",)], ("response_id",), 2, reasons=("not valid JSON",)),
-    Case("json_non_object_lines", "cx_surveys", {SURVEYS.format(1): b'[1, 2]\n"text"\n42\n' + jsonl(survey("r4"))},
-         {SURVEYS.format(1): "rejected"}, [], ("response_id",), message={SURVEYS.format(1): "JSON array"}),
-    Case("json_scalar_lines_quarantined", "cx_surveys", {SURVEYS.format(1): b'"text"\n42\n' + jsonl(survey("r4"))},
-         {SURVEYS.format(1): "loaded"}, [("r4",)], ("response_id",), 2, reasons=("not a JSON object",)),
-    Case("json_empty_file", "cx_surveys", {SURVEYS.format(1): b"  \n"}, {SURVEYS.format(1): "rejected"}, [],
-         ("response_id",), message={SURVEYS.format(1): "the file is empty"}),
-    Case("json_unicode_escapes_and_lone_surrogate", "cx_surveys",
-         {SURVEYS.format(1): b'{"response_id": "r1", "customer_id": "c1", "feedback_text": "\\ud83d\\ude00 \\u00e9"}\n'
-                             b'{"response_id": "r2", "customer_id": "c1", "feedback_text": "\\ud800"}\n'},
-         {SURVEYS.format(1): "loaded"}, [("r1", "😀 é")], ("response_id", "feedback_text"), 1, reasons=("not valid Unicode",)),
-    Case("json_nested_too_deeply", "cx_surveys", {SURVEYS.format(1): b'{"a": ' * 100_000 + b"\n" + jsonl(survey("r2"))},
-         {SURVEYS.format(1): "loaded"}, [("r2",)], ("response_id",), 1, reasons=("nested too deeply",)),
-    Case("json_extra_keys_rescued", "cx_surveys",
-         {SURVEYS.format(1): b'{"response_id": "r1", "customer_id": "c1", "device": {"os": "x"}, "n": 1.10, "s": "\\ud800"}\n'},
-         {SURVEYS.format(1): "loaded"}, [("r1", '{"device":"{\\"os\\": \\"x\\"}","n":"1.10","s":"\\ud800"}')],
-         ("response_id", "_rescued_data"), 0),
-    Case("json_crlf_and_blank_lines", "cx_surveys", {SURVEYS.format(1): jsonl(survey("r1")).replace(b"\n", b"\r\n\r\n") + jsonl(survey("r2"))},
-         {SURVEYS.format(1): "loaded"}, [("r1",), ("r2",)], ("response_id",), 0),
+    Case(
+        "json_lines_with_bom",
+        "cx_surveys",
+        {SURVEYS.format(1): b"\xef\xbb\xbf" + jsonl(survey("r1"), survey("r2"))},
+        {SURVEYS.format(1): "loaded"},
+        [("r1",), ("r2",)],
+        ("response_id",),
+        0,
+    ),
+    Case(
+        "json_array_file_is_read",
+        "cx_surveys",
+        {SURVEYS.format(1): json.dumps([survey("r1"), survey("r2")], indent=2).encode()},
+        {SURVEYS.format(1): "loaded"},
+        [("r1",), ("r2",)],
+        ("response_id",),
+        0,
+    ),
+    Case(
+        "json_broken_array_rejected_whole",
+        "cx_surveys",
+        {
+            SURVEYS.format(1): (json.dumps([survey("r1"), survey("r2")])[:-3]).encode(),
+            SURVEYS.format(2): jsonl(survey("r3")),
+        },
+        {SURVEYS.format(1): "rejected", SURVEYS.format(2): "loaded"},
+        [("r3",)],
+        ("response_id",),
+        0,
+        message={SURVEYS.format(1): "not valid JSON"},
+    ),
+    Case(
+        "json_pretty_printed_objects",
+        "cx_surveys",
+        {SURVEYS.format(1): (json.dumps(survey("r1"), indent=2) + "\n" + json.dumps(survey("r2"), indent=2)).encode()},
+        {SURVEYS.format(1): "loaded"},
+        [("r1",), ("r2",)],
+        ("response_id",),
+        0,
+    ),
+    Case(
+        "json_number_where_text_declared",
+        "cx_surveys",
+        {SURVEYS.format(1): b'{"response_id": 1.10, "customer_id": "c1"}\n' + jsonl(survey("r2"))},
+        {SURVEYS.format(1): "loaded"},
+        [("r2",)],
+        ("response_id",),
+        1,
+        reasons=("a JSON number where text is expected",),
+    ),
+    Case(
+        "json_lenient_keeps_number_text_exactly",
+        "cx_surveys",
+        {SURVEYS.format(1): b'{"response_id": 1.10, "customer_id": 12345678901234567890123}\n'},
+        {SURVEYS.format(1): "loaded"},
+        [("1.10", "12345678901234567890123")],
+        ("response_id", "customer_id"),
+        0,
+        json_kinds="lenient",
+    ),
+    Case(
+        "json_text_where_number_declared",
+        "cx_surveys",
+        {SURVEYS.format(1): jsonl(survey("r1", satisfaction_score="5"), survey("r2", satisfaction_score=5))},
+        {SURVEYS.format(1): "loaded"},
+        [("r2", 5)],
+        ("response_id", "satisfaction_score"),
+        1,
+        reasons=("JSON text where a number is expected",),
+    ),
+    Case(
+        "json_fraction_in_int_column",
+        "cx_surveys",
+        {
+            SURVEYS.format(1): b'{"response_id": "r1", "customer_id": "c1", "satisfaction_score": 3.5}\n'
+            b'{"response_id": "r2", "customer_id": "c1", "satisfaction_score": 4.0}\n'
+        },
+        {SURVEYS.format(1): "loaded"},
+        [("r2", 4)],
+        ("response_id", "satisfaction_score"),
+        1,
+        reasons=("has a fraction",),
+    ),
+    Case(
+        "json_list_and_object_values",
+        "cx_surveys",
+        {
+            SURVEYS.format(1): jsonl(
+                survey("r1", feedback_text=["a", "b"]), survey("r2", channel={"x": 1}), survey("r3")
+            )
+        },
+        {SURVEYS.format(1): "loaded"},
+        [("r3",)],
+        ("response_id",),
+        2,
+        reasons=("a JSON array where text", "a JSON object where text"),
+    ),
+    Case(
+        "json_duplicate_keys",
+        "cx_surveys",
+        {SURVEYS.format(1): b'{"response_id": "r1", "customer_id": "c1", "customer_id": "c2"}\n' + jsonl(survey("r2"))},
+        {SURVEYS.format(1): "loaded"},
+        [("r2",)],
+        ("response_id",),
+        1,
+        reasons=("duplicate key(s) customer_id",),
+    ),
+    Case(
+        "json_nan_and_infinity",
+        "cx_surveys",
+        {
+            SURVEYS.format(1): b'{"response_id": "r1", "customer_id": "c1", "nps_score": NaN}\n'
+            b'{"response_id": "r2", "customer_id": "c1", "nps_score": Infinity}\n' + jsonl(survey("r3"))
+        },
+        {SURVEYS.format(1): "loaded"},
+        [("r3",)],
+        ("response_id",),
+        2,
+        reasons=("not valid JSON",),
+    ),
+    Case(
+        "json_non_object_lines",
+        "cx_surveys",
+        {SURVEYS.format(1): b'[1, 2]\n"text"\n42\n' + jsonl(survey("r4"))},
+        {SURVEYS.format(1): "rejected"},
+        [],
+        ("response_id",),
+        message={SURVEYS.format(1): "JSON array"},
+    ),
+    Case(
+        "json_scalar_lines_quarantined",
+        "cx_surveys",
+        {SURVEYS.format(1): b'"text"\n42\n' + jsonl(survey("r4"))},
+        {SURVEYS.format(1): "loaded"},
+        [("r4",)],
+        ("response_id",),
+        2,
+        reasons=("not a JSON object",),
+    ),
+    Case(
+        "json_empty_file",
+        "cx_surveys",
+        {SURVEYS.format(1): b"  \n"},
+        {SURVEYS.format(1): "rejected"},
+        [],
+        ("response_id",),
+        message={SURVEYS.format(1): "the file is empty"},
+    ),
+    Case(
+        "json_unicode_escapes_and_lone_surrogate",
+        "cx_surveys",
+        {
+            SURVEYS.format(
+                1
+            ): b'{"response_id": "r1", "customer_id": "c1", "feedback_text": "\\ud83d\\ude00 \\u00e9"}\n'
+            b'{"response_id": "r2", "customer_id": "c1", "feedback_text": "\\ud800"}\n'
+        },
+        {SURVEYS.format(1): "loaded"},
+        [("r1", "😀 é")],
+        ("response_id", "feedback_text"),
+        1,
+        reasons=("not valid Unicode",),
+    ),
+    Case(
+        "json_nested_too_deeply",
+        "cx_surveys",
+        {SURVEYS.format(1): b'{"a": ' * 100_000 + b"\n" + jsonl(survey("r2"))},
+        {SURVEYS.format(1): "loaded"},
+        [("r2",)],
+        ("response_id",),
+        1,
+        reasons=("nested too deeply",),
+    ),
+    Case(
+        "json_extra_keys_rescued",
+        "cx_surveys",
+        {
+            SURVEYS.format(
+                1
+            ): b'{"response_id": "r1", "customer_id": "c1", "device": {"os": "x"}, "n": 1.10, "s": "\\ud800"}\n'
+        },
+        {SURVEYS.format(1): "loaded"},
+        [("r1", '{"device":"{\\"os\\": \\"x\\"}","n":"1.10","s":"\\ud800"}')],
+        ("response_id", "_rescued_data"),
+        0,
+    ),
+    Case(
+        "json_crlf_and_blank_lines",
+        "cx_surveys",
+        {SURVEYS.format(1): jsonl(survey("r1")).replace(b"\n", b"\r\n\r\n") + jsonl(survey("r2"))},
+        {SURVEYS.format(1): "loaded"},
+        [("r1",), ("r2",)],
+        ("response_id",),
+        0,
+    ),
     # --- parquet -------------------------------------------------------------------
-    Case("parquet_int64_overflows_int", "retail_products", {PRODUCTS.format(1): products(stock_quantity=pa.array([3_000_000_000, 7]))},
-         {PRODUCTS.format(1): "loaded"}, [(2, 7)], ("product_id", "stock_quantity"), 1, reasons=("out of the int range",)),
-    Case("parquet_fractional_double_into_bigint", "retail_products", {PRODUCTS.format(1): products(product_id=pa.array([2.5, 3.0]))},
-         {PRODUCTS.format(1): "loaded"}, [(3, 2.25)], ("product_id", "price"), 1, reasons=("has a fraction",)),
-    Case("parquet_upper_case_columns", "retail_products",
-         {PRODUCTS.format(1): parquet(pa.table({"PRODUCT_ID": pa.array([9], pa.int64()), "Price": [1.25]}))},
-         {PRODUCTS.format(1): "loaded"}, [(9, 1.25)], ("product_id", "price"), 0),
-    Case("parquet_date_after_year_9999", "media_metrics",
-         {METRICS.format(1): parquet(pa.table({"asset_id": ["a1", "a2"],
-                                               "metric_date": pa.array([2932897, 19000], pa.date32())}))},
-         {METRICS.format(1): "loaded"}, [("a2",)], ("asset_id",), 1),
-    Case("parquet_nanoseconds_not_truncated", "retail_transactions",
-         {"retail/transactions/transactions_1.parquet": parquet(pa.table({
-             "transaction_id": pa.array([1, 2], pa.int64()), "customer_id": pa.array([1, 1], pa.int64()),
-             "product_id": pa.array([1, 1], pa.int64()),
-             "transaction_date": pa.array([1_700_000_000_000_000_001, 1_700_000_000_000_000_000], pa.timestamp("ns"))}))},
-         {"retail/transactions/transactions_1.parquet": "loaded"}, [(2,)], ("transaction_id",), 1),
-    Case("parquet_corrupt", "retail_products", {PRODUCTS.format(1): b"PAR1 not parquet PAR1", PRODUCTS.format(2): products()},
-         {PRODUCTS.format(1): "rejected", PRODUCTS.format(2): "loaded"}, [(1,), (2,)], ("product_id",), 0,
-         message={PRODUCTS.format(1): "unreadable parquet file"}),
+    Case(
+        "parquet_int64_overflows_int",
+        "retail_products",
+        {PRODUCTS.format(1): products(stock_quantity=pa.array([3_000_000_000, 7]))},
+        {PRODUCTS.format(1): "loaded"},
+        [(2, 7)],
+        ("product_id", "stock_quantity"),
+        1,
+        reasons=("out of the int range",),
+    ),
+    Case(
+        "parquet_fractional_double_into_bigint",
+        "retail_products",
+        {PRODUCTS.format(1): products(product_id=pa.array([2.5, 3.0]))},
+        {PRODUCTS.format(1): "loaded"},
+        [(3, 2.25)],
+        ("product_id", "price"),
+        1,
+        reasons=("has a fraction",),
+    ),
+    Case(
+        "parquet_upper_case_columns",
+        "retail_products",
+        {PRODUCTS.format(1): parquet(pa.table({"PRODUCT_ID": pa.array([9], pa.int64()), "Price": [1.25]}))},
+        {PRODUCTS.format(1): "loaded"},
+        [(9, 1.25)],
+        ("product_id", "price"),
+        0,
+    ),
+    Case(
+        "parquet_date_after_year_9999",
+        "media_metrics",
+        {
+            METRICS.format(1): parquet(
+                pa.table({"asset_id": ["a1", "a2"], "metric_date": pa.array([2932897, 19000], pa.date32())})
+            )
+        },
+        {METRICS.format(1): "loaded"},
+        [("a2",)],
+        ("asset_id",),
+        1,
+    ),
+    Case(
+        "parquet_nanoseconds_not_truncated",
+        "retail_transactions",
+        {
+            "retail/transactions/transactions_1.parquet": parquet(
+                pa.table(
+                    {
+                        "transaction_id": pa.array([1, 2], pa.int64()),
+                        "customer_id": pa.array([1, 1], pa.int64()),
+                        "product_id": pa.array([1, 1], pa.int64()),
+                        "transaction_date": pa.array(
+                            [1_700_000_000_000_000_001, 1_700_000_000_000_000_000], pa.timestamp("ns")
+                        ),
+                    }
+                )
+            )
+        },
+        {"retail/transactions/transactions_1.parquet": "loaded"},
+        [(2,)],
+        ("transaction_id",),
+        1,
+    ),
+    Case(
+        "parquet_corrupt",
+        "retail_products",
+        {PRODUCTS.format(1): b"PAR1 not parquet PAR1", PRODUCTS.format(2): products()},
+        {PRODUCTS.format(1): "rejected", PRODUCTS.format(2): "loaded"},
+        [(1,), (2,)],
+        ("product_id",),
+        0,
+        message={PRODUCTS.format(1): "unreadable parquet file"},
+    ),
     # --- triggers --------------------------------------------------------------------
-    Case("trigger_empty", "ecommerce_inventory",
-         {INVENTORY.format(1): inv_file("p1,1,in,w,,"), TRIGGER.format(1): b""},
-         {TRIGGER.format(1): "rejected", INVENTORY.format(1): "waiting"}, [], ("product_id",),
-         message={TRIGGER.format(1): "the trigger file is empty"}),
-    Case("trigger_not_json", "ecommerce_inventory",
-         {INVENTORY.format(1): inv_file("p1,1,in,w,,"), TRIGGER.format(1): b"{files: [inventory_1.csv"},
-         {TRIGGER.format(1): "rejected", INVENTORY.format(1): "waiting"}, [], ("product_id",),
-         message={TRIGGER.format(1): "not valid JSON"}),
-    Case("trigger_non_string_entry", "ecommerce_inventory",
-         {INVENTORY.format(1): inv_file("p1,1,in,w,,"), TRIGGER.format(1): b'{"batch_id": "b", "files": [42, null]}'},
-         {TRIGGER.format(1): "rejected", INVENTORY.format(1): "waiting"}, [], ("product_id",),
-         message={TRIGGER.format(1): "entry 42 is not a file name"}),
-    Case("trigger_path_escapes_domain", "ecommerce_inventory",
-         {INVENTORY.format(1): inv_file("p1,1,in,w,,"), TRIGGER.format(1): b'{"files": ["../../etc/passwd"]}'},
-         {TRIGGER.format(1): "rejected", INVENTORY.format(1): "waiting"}, [], ("product_id",)),
-    Case("trigger_nested_too_deeply", "ecommerce_inventory",
-         {INVENTORY.format(1): inv_file("p1,1,in,w,,"), TRIGGER.format(1): b"[" * 100_000},
-         {TRIGGER.format(1): "rejected", INVENTORY.format(1): "waiting"}, [], ("product_id",),
-         message={TRIGGER.format(1): "nested too deeply"}),
-    Case("trigger_lists_missing_file", "ecommerce_inventory",
-         {INVENTORY.format(1): inv_file("p1,1,in,w,,"),
-          TRIGGER.format(1): trigger("inventory/inventory_1.csv", "inventory/inventory_2.csv")},
-         {TRIGGER.format(1): "trigger", INVENTORY.format(1): "loaded", INVENTORY.format(2): "missing"}, [("p1",)],
-         ("product_id",), 0),
+    Case(
+        "trigger_empty",
+        "ecommerce_inventory",
+        {INVENTORY.format(1): inv_file("p1,1,in,w,,"), TRIGGER.format(1): b""},
+        {TRIGGER.format(1): "rejected", INVENTORY.format(1): "waiting"},
+        [],
+        ("product_id",),
+        message={TRIGGER.format(1): "the trigger file is empty"},
+    ),
+    Case(
+        "trigger_not_json",
+        "ecommerce_inventory",
+        {INVENTORY.format(1): inv_file("p1,1,in,w,,"), TRIGGER.format(1): b"{files: [inventory_1.csv"},
+        {TRIGGER.format(1): "rejected", INVENTORY.format(1): "waiting"},
+        [],
+        ("product_id",),
+        message={TRIGGER.format(1): "not valid JSON"},
+    ),
+    Case(
+        "trigger_non_string_entry",
+        "ecommerce_inventory",
+        {INVENTORY.format(1): inv_file("p1,1,in,w,,"), TRIGGER.format(1): b'{"batch_id": "b", "files": [42, null]}'},
+        {TRIGGER.format(1): "rejected", INVENTORY.format(1): "waiting"},
+        [],
+        ("product_id",),
+        message={TRIGGER.format(1): "entry 42 is not a file name"},
+    ),
+    Case(
+        "trigger_path_escapes_domain",
+        "ecommerce_inventory",
+        {INVENTORY.format(1): inv_file("p1,1,in,w,,"), TRIGGER.format(1): b'{"files": ["../../etc/passwd"]}'},
+        {TRIGGER.format(1): "rejected", INVENTORY.format(1): "waiting"},
+        [],
+        ("product_id",),
+    ),
+    Case(
+        "trigger_nested_too_deeply",
+        "ecommerce_inventory",
+        {INVENTORY.format(1): inv_file("p1,1,in,w,,"), TRIGGER.format(1): b"[" * 100_000},
+        {TRIGGER.format(1): "rejected", INVENTORY.format(1): "waiting"},
+        [],
+        ("product_id",),
+        message={TRIGGER.format(1): "nested too deeply"},
+    ),
+    Case(
+        "trigger_lists_missing_file",
+        "ecommerce_inventory",
+        {
+            INVENTORY.format(1): inv_file("p1,1,in,w,,"),
+            TRIGGER.format(1): trigger("inventory/inventory_1.csv", "inventory/inventory_2.csv"),
+        },
+        {TRIGGER.format(1): "trigger", INVENTORY.format(1): "loaded", INVENTORY.format(2): "missing"},
+        [("p1",)],
+        ("product_id",),
+        0,
+    ),
 ]
 
 
@@ -388,10 +858,13 @@ def quoted_name_recovery(spark, landing, load, schema):
     stamp = now()
     _log_started(spark, schema, quoted, stamp)
     partial = spark.createDataFrame([("c_partial", quoted)], "customer_id string, f string").selectExpr(
-        "customer_id", *[f"cast(null as {t}) as {c}" for c, t in CX_TYPES.items()],
-        f"timestamp_micros({micros(stamp)}) as _ingested_at", "f as _source_file", "'crashed' as _batch_id",
+        "customer_id",
+        *[f"cast(null as {t}) as {c}" for c, t in CX_TYPES.items()],
+        f"timestamp_micros({micros(stamp)}) as _ingested_at",
+        "f as _source_file",
+        "'crashed' as _batch_id",
         "cast(null as string) as _rescued_data",
-    )  # fmt: skip
+    )
     partial.write.mode("append").insertInto(f"{schema}.cx_customers")
     report = load()
     assert _statuses(report)[quoted] == "loaded", report.table()
@@ -407,9 +880,17 @@ def _log_started(spark, schema: str, path: str, stamp) -> None:
     spark.createDataFrame([row], FILE_LOG_SCHEMA).write.mode("append").insertInto(f"{schema}.ingest_file_log")
 
 
-CX_TYPES = {"first_name": "string", "last_name": "string", "email": "string", "phone": "string",
-            "segment": "string", "region": "string", "signup_date": "date", "lifetime_value": "decimal(12,2)",
-            "updated_at": "timestamp"}  # fmt: skip
+CX_TYPES = {
+    "first_name": "string",
+    "last_name": "string",
+    "email": "string",
+    "phone": "string",
+    "segment": "string",
+    "region": "string",
+    "signup_date": "date",
+    "lifetime_value": "decimal(12,2)",
+    "updated_at": "timestamp",
+}
 
 
 def internal_error_in_one_file(spark, landing, load, monkeypatch):
@@ -464,9 +945,12 @@ def engine(request, tmp_path_factory):
     from lakehouse import engine as lake_engine
 
     settings = dataclasses.replace(
-        make_settings(tmp_path_factory.mktemp("corpus_spark")), engine="spark", table_format="parquet",
-        spark_master_port=free_port(), spark_connect_port=free_port(),
-    )  # fmt: skip
+        make_settings(tmp_path_factory.mktemp("corpus_spark")),
+        engine="spark",
+        table_format="parquet",
+        spark_master_port=free_port(),
+        spark_connect_port=free_port(),
+    )
     lake_engine.start(settings)
     try:
         session = SparkSession.builder.remote(settings.spark_remote).create()
@@ -489,8 +973,9 @@ def _loader(eng: Engine, landing: Path, schema: str, sources: list[str], json_ki
     conf = ingest_config.load(table_format=eng.table_format, lake_root=eng.lake_root)
     conf = ingest_config.with_bronze_schema(conf, schema)
     if json_kinds != "strict":
-        conf = dataclasses.replace(conf, sources={
-            n: dataclasses.replace(s, json_kinds=json_kinds) for n, s in conf.sources.items()})  # fmt: skip
+        conf = dataclasses.replace(
+            conf, sources={n: dataclasses.replace(s, json_kinds=json_kinds) for n, s in conf.sources.items()}
+        )
 
     def load(settle: float = 0) -> RunReport:
         settled = ingest_config.with_settle_seconds(conf, settle)

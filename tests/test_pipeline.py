@@ -13,10 +13,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import SCALE, run
 
-from sample_data import generate_day
+from conftest import SCALE, run
 from lakehouse import gc
+from sample_data import generate_day
 
 TRACKED = ("customer_tier", "city", "state", "zip_code", "address")
 
@@ -140,7 +140,12 @@ def test_second_build_right_after_rebuilds_the_same(day1, lake, spark):
     dbt("build")
     assert_all_passed(run_results(lake))
     assert spark.sql("select * from ci_gold.rpt_ecommerce__analytics_summary").collect() == before
-    assert spark.sql("select count(*) from ci_snapshots.snp_ecommerce__customers where dbt_valid_to is not null").collect()[0][0] == 0
+    assert (
+        spark.sql(
+            "select count(*) from ci_snapshots.snp_ecommerce__customers where dbt_valid_to is not null"
+        ).collect()[0][0]
+        == 0
+    )
 
 
 def test_the_history_accumulates_across_runs(day1, spark):
@@ -245,9 +250,12 @@ def test_day2_incremental_silver_equals_a_full_refresh(day2, lake, spark):
 
     manifest = json.loads((lake.lake_root / "dbt_target" / "manifest.json").read_text())
     models = sorted(
-        n["name"] for n in manifest["nodes"].values()
-        if n["resource_type"] == "model" and n["config"]["materialized"] == "incremental" and n["name"].startswith("stg_")
-    )  # fmt: skip
+        n["name"]
+        for n in manifest["nodes"].values()
+        if n["resource_type"] == "model"
+        and n["config"]["materialized"] == "incremental"
+        and n["name"].startswith("stg_")
+    )
     assert len(models) >= 6, models
 
     def rows(model: str) -> Counter:  # all but _built_at, which says which build wrote the row
@@ -261,6 +269,7 @@ def test_day2_incremental_silver_equals_a_full_refresh(day2, lake, spark):
 
 
 # --- gold figures recomputed from the landing files, independently of dbt ----
+
 
 def _csv_rows(folder: Path, columns: int) -> list[dict]:
     """Rows of every CSV in day order, later files last; unparseable lines dropped."""
@@ -292,13 +301,14 @@ def test_ecommerce_revenue_matches_the_landing_files(day2, lake, spark):
         if r["order_id"] and r["customer_id"] and r["product_id"] and amount is not None:
             orders[r["order_id"]] = {**r, "amount": amount}  # the latest delivery wins
     usable = [
-        o for o in orders.values()
-        if o["customer_id"] in customers and o["product_id"] in products and o["amount"] > 0
-    ]  # fmt: skip
+        o for o in orders.values() if o["customer_id"] in customers and o["product_id"] in products and o["amount"] > 0
+    ]
     revenue_orders = [o for o in usable if o["order_status"] not in ("cancelled", "returned")]
     expected_revenue = sum(o["amount"] for o in revenue_orders)
 
-    row = spark.sql("select total_orders, total_revenue, orders_received from ci_gold.rpt_ecommerce__analytics_summary").collect()[0]
+    row = spark.sql(
+        "select total_orders, total_revenue, orders_received from ci_gold.rpt_ecommerce__analytics_summary"
+    ).collect()[0]
     assert row["orders_received"] == len(orders)
     assert row["total_orders"] == len(revenue_orders)
     assert row["total_revenue"] == expected_revenue
@@ -308,9 +318,7 @@ def test_retail_category_and_payment_figures_match_the_landing_files(day2, lake,
     import pandas as pd
 
     base = lake.landing / "retail"
-    tx = pd.concat(
-        [pd.read_parquet(p) for p in sorted((base / "transactions").glob("*.parquet"))], ignore_index=True
-    )
+    tx = pd.concat([pd.read_parquet(p) for p in sorted((base / "transactions").glob("*.parquet"))], ignore_index=True)
     tx = tx.dropna(subset=["transaction_id", "customer_id", "product_id"])
     tx = tx.drop_duplicates("transaction_id", keep="last")
     done = tx[(tx["status"] == "completed") & (tx["quantity"] > 0)]
@@ -328,7 +336,9 @@ def test_retail_category_and_payment_figures_match_the_landing_files(day2, lake,
         assert actual[category] == pytest.approx(revenue, abs=0.011), category
     payments = {
         r["payment_method"]: r["transaction_count"]
-        for r in spark.sql("select payment_method, transaction_count from ci_gold.rpt_retail__payment_analytics").collect()
+        for r in spark.sql(
+            "select payment_method, transaction_count from ci_gold.rpt_retail__payment_analytics"
+        ).collect()
     }
     assert payments == done.groupby("payment_method").size().to_dict()
 
@@ -382,7 +392,9 @@ def test_cx_nps_matches_the_landing_files(day2, lake, spark):
         expected[survey_type] = (len(rows), round(100.0 * (promoters - detractors) / len(nps), 6))
     actual = {
         r["survey_type"]: (r["response_count"], round(r["nps_score"], 6))
-        for r in spark.sql("select survey_type, response_count, nps_score from ci_gold.rpt_cx__survey_metrics").collect()
+        for r in spark.sql(
+            "select survey_type, response_count, nps_score from ci_gold.rpt_cx__survey_metrics"
+        ).collect()
     }
     assert actual == expected
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+
 from conftest import REPO, run
 
 pytestmark = pytest.mark.fast
@@ -26,10 +27,21 @@ def test_sql_lints_clean():
 )
 def test_every_target_parses_offline(target, tmp_path):
     result = run(
-        [str(BIN / "dbt"), "parse", "--target", target, "--profiles-dir", str(REPO),
-         "--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs"), "--no-partial-parse"],
+        [
+            str(BIN / "dbt"),
+            "parse",
+            "--target",
+            target,
+            "--profiles-dir",
+            str(REPO),
+            "--target-path",
+            str(tmp_path / "target"),
+            "--log-path",
+            str(tmp_path / "logs"),
+            "--no-partial-parse",
+        ],
         env={"DBT_TARGET": target},
-    )  # fmt: skip
+    )
     assert "WARN" not in result.stdout, result.stdout[-3000:]
     assert (tmp_path / "target" / "manifest.json").exists()
 
@@ -69,7 +81,9 @@ def test_dbt_sources_and_ingest_sources_agree():
     declared = _dbt_sources()
     assert sorted(declared) == sorted(landed)
     for table, columns in declared.items():
-        assert set(columns) <= set(landed[table]), f"{table}: {sorted(set(columns) - set(landed[table]))} are not landed"
+        assert set(columns) <= set(landed[table]), (
+            f"{table}: {sorted(set(columns) - set(landed[table]))} are not landed"
+        )
 
 
 def test_every_macro_is_documented():

@@ -25,17 +25,23 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import REPO
 
-from sample_data import generate_day
+from conftest import REPO
 from ingest import config as ingest_config
 from ingest.load import Loader, RunReport
 from ingest.lock import ingest_lock
 from lakehouse.pipeline import bin_path, child_env
+from sample_data import generate_day
 
 CSV_SOURCE, JSON_SOURCE, PARQUET_SOURCE = "contact_center_interactions", "cx_surveys", "media_assets"
 INTERACTIONS = "contact_center/interactions/interactions_2025_02_01.csv"
-ECOMMERCE = ("ecommerce_customers", "ecommerce_products", "ecommerce_orders", "ecommerce_inventory", "ecommerce_shipping")
+ECOMMERCE = (
+    "ecommerce_customers",
+    "ecommerce_products",
+    "ecommerce_orders",
+    "ecommerce_inventory",
+    "ecommerce_shipping",
+)
 KILL_INGEST = REPO / "tests" / "faults" / "ingest_killed.py"
 OUTCOMES: list[str] = []
 
@@ -101,8 +107,9 @@ class Case:
         return cmd + [arg for source in sources for arg in ("--source", source)]
 
     def start(self, args: list[str]) -> subprocess.Popen:
-        return subprocess.Popen([sys.executable, *args], cwd=REPO, env=self.env,
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)  # fmt: skip
+        return subprocess.Popen(
+            [sys.executable, *args], cwd=REPO, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
 
     def run(self, args: list[str]) -> int:
         proc = self.start(args)
@@ -121,15 +128,21 @@ class Case:
             rel = str(path.relative_to(self.landing))
             landed = self.count(self.config.sources[source_name].table, f"_source_file = '{rel}'")
             quarantined = self.count(self.config.quarantine_table, f"_source_file = '{rel}'")
-            statuses = {r[0] for r in self.spark.sql(
-                f"select status from {self.schema}.{self.config.file_log_table} where file_path = :f",
-                args={"f": rel}).collect()}  # fmt: skip
+            statuses = {
+                r[0]
+                for r in self.spark.sql(
+                    f"select status from {self.schema}.{self.config.file_log_table} where file_path = :f",
+                    args={"f": rel},
+                ).collect()
+            }
             try:
                 rows = rows_in_file(path, self.config.sources[source_name].format)
             except Exception:  # an unreadable file: nothing may have landed from it
                 rows = 0
             if "loaded" in statuses:
-                assert rows == landed + quarantined, f"{rel}: {rows} rows in the file, {landed} landed + {quarantined} quarantined"
+                assert rows == landed + quarantined, (
+                    f"{rel}: {rows} rows in the file, {landed} landed + {quarantined} quarantined"
+                )
             else:
                 assert landed == quarantined == 0, f"{rel} was not loaded but {landed + quarantined} rows are in bronze"
             total = [t + v for t, v in zip(total, (rows, landed, quarantined))]
@@ -263,7 +276,7 @@ def test_extra_column_kept_in_rescued_data(case):
     _drifted_csv(case, drop=None, add="channel")
     status, message = case.statuses(CSV_SOURCE)["interactions_2025_02_01.csv"]
     assert status == "loaded" and "channel" in message, f"{status}: {message}"
-    rescued = case.count(CSV_SOURCE, "_rescued_data like '{\"channel\":\"v%'")
+    rescued = case.count(CSV_SOURCE, '_rescued_data like \'{"channel":"v%\'')
     assert rescued == case.count(CSV_SOURCE) > 0, f"{rescued} rows kept the extra column"
     case.outcome = "loaded; extra column kept in _rescued_data"
 
@@ -290,7 +303,9 @@ def test_wrong_types_quarantined(case):
         rows[i][col] = "yesterday"
     _write_csv(case, rows)
     case.load(CSV_SOURCE)
-    bad = case.count(case.config.quarantine_table, "raw_record like '%yesterday%' and reason like '%start_time: cannot read%'")
+    bad = case.count(
+        case.config.quarantine_table, "raw_record like '%yesterday%' and reason like '%start_time: cannot read%'"
+    )
     assert bad == 3, f"{bad} rows quarantined for start_time 'yesterday', expected 3"
     case.outcome = "loaded; 3 bad values quarantined"
 
@@ -395,13 +410,19 @@ def test_dbt_build_killed_then_rerun(case, tmp_path):
     build reads a bronze schema of its own (var bronze_schema), loaded from the
     generated day, and writes ci_fault_* schemas, dropped after."""
     case.load(landing=case.template)
-    env = {**child_env(case.lake, "ci"), "DBT_CI_SCHEMA": "ci_fault",
-           "DBT_TARGET_PATH": str(tmp_path / "target"), "DBT_LOG_PATH": str(tmp_path / "logs")}  # fmt: skip
+    env = {
+        **child_env(case.lake, "ci"),
+        "DBT_CI_SCHEMA": "ci_fault",
+        "DBT_TARGET_PATH": str(tmp_path / "target"),
+        "DBT_LOG_PATH": str(tmp_path / "logs"),
+    }
     build = [bin_path("dbt"), "build", "--vars", f"{{bronze_schema: {case.schema}}}"]
     log = tmp_path / "dbt-killed.log"
     try:
         with open(log, "w") as out:
-            proc = subprocess.Popen(build, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+            proc = subprocess.Popen(
+                build, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+            )
             deadline = time.monotonic() + 600
             while "START snapshot" not in log.read_text() and proc.poll() is None and time.monotonic() < deadline:
                 time.sleep(0.2)
@@ -419,6 +440,10 @@ def test_dbt_build_killed_then_rerun(case, tmp_path):
         ).collect()[0][0]
         assert current == 0, f"{current} duplicate current versions"
     finally:
-        subprocess.run([bin_path("dbt"), "run-operation", "drop_ci_schemas", "--target", "ci"], cwd=REPO, env=env,
-                       capture_output=True)  # fmt: skip
+        subprocess.run(
+            [bin_path("dbt"), "run-operation", "drop_ci_schemas", "--target", "ci"],
+            cwd=REPO,
+            env=env,
+            capture_output=True,
+        )
     case.outcome = "killed during snapshots; re-run passed, one current version per key"

@@ -10,8 +10,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import REPO, make_settings, run
 
+from conftest import REPO, make_settings, run
 from lakehouse import engine
 
 DBT = str(Path(sys.executable).parent / "dbt")
@@ -106,10 +106,14 @@ def project(tmp_path_factory):
         engine.stop(settings)
 
 
-def build(project, *extra: str, command: str = "build", allowed: frozenset = frozenset({"success", "pass"})) -> list[dict]:
+def build(
+    project, *extra: str, command: str = "build", allowed: frozenset = frozenset({"success", "pass"})
+) -> list[dict]:
     root, settings = project
-    run([DBT, command, "--project-dir", str(root), "--profiles-dir", str(root), *extra],
-        env={**settings.env(), "DBT_TARGET_PATH": str(root / "target"), "DBT_LOG_PATH": str(root / "logs")})  # fmt: skip
+    run(
+        [DBT, command, "--project-dir", str(root), "--profiles-dir", str(root), *extra],
+        env={**settings.env(), "DBT_TARGET_PATH": str(root / "target"), "DBT_LOG_PATH": str(root / "logs")},
+    )
     results = json.loads((root / "target" / "run_results.json").read_text())["results"]
     assert {r["status"] for r in results} <= allowed, results
     return results
@@ -192,8 +196,14 @@ def test_row_level_tests_read_the_rows_of_the_latest_build(project):
     compiled = root / "target" / "run" / "overrides" / "models" / "stamped_incremental.yml"
 
     def null_failures(**vars_: int | bool) -> int:
-        results = build(project, "--select", "stamped_incremental", "--vars", json.dumps(vars_),
-                        allowed=frozenset({"success", "pass", "warn"}))  # fmt: skip
+        results = build(
+            project,
+            "--select",
+            "stamped_incremental",
+            "--vars",
+            json.dumps(vars_),
+            allowed=frozenset({"success", "pass", "warn"}),
+        )
         (not_null,) = [r for r in results if r["unique_id"].startswith("test.overrides.not_null_")]
         return not_null["failures"]
 
@@ -206,7 +216,9 @@ def test_row_level_tests_read_the_rows_of_the_latest_build(project):
     assert query(settings, "select count(*) from ovr_silver.stamped_incremental where v is null") == [(2,)]
 
     # `dbt test` on its own checks the rows of the table's latest build
-    results = build(project, "--select", "stamped_incremental", command="test", allowed=frozenset({"success", "pass", "warn"}))
+    results = build(
+        project, "--select", "stamped_incremental", command="test", allowed=frozenset({"success", "pass", "warn"})
+    )
     results = [r for r in results if r["unique_id"].startswith("test.")]  # the on-run-start hook aside
     assert "max(_built_at)" in next(compiled.rglob("not_null_*.sql")).read_text()
     assert {r["unique_id"].split(".")[2].split("_")[0]: r["failures"] for r in results} == {"not": 1, "unique": 0}

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import REPO, run
 
+from conftest import REPO, run
 from ingest import config as ingest_config
 
 pytestmark = pytest.mark.fast
@@ -52,8 +52,12 @@ def test_no_credentials_are_committed():
 def test_the_scan_finds_a_planted_token(tmp_path):
     """The scan above is not vacuous: each pattern catches an example."""
     # (built from pieces, so that this file itself stays clean for the scan)
-    samples = ["token = 'dapi" + "0123456789abcdef" * 2 + "'", "AKIA" + "ABCDEFGHIJKLMNOP",
-               "-----BEGIN RSA " + "PRIVATE KEY-----", "pass" + 'word: "hunter2hunter2"']  # fmt: skip
+    samples = [
+        "token = 'dapi" + "0123456789abcdef" * 2 + "'",
+        "AKIA" + "ABCDEFGHIJKLMNOP",
+        "-----BEGIN RSA " + "PRIVATE KEY-----",
+        "pass" + 'word: "hunter2hunter2"',
+    ]
     assert all(any(p.search(s) for p in SECRET_PATTERNS.values()) for s in samples)
 
 
@@ -74,8 +78,18 @@ def test_grants_are_applied_per_layer_on_databricks(tmp_path):
     assert "target.type != 'databricks'" in macro
     assert "select on schema ' ~ generate_schema_name('gold', none) ~ ' to ' ~ analysts" in macro
     assert "modify, create table on schema ' ~ var('bronze_schema') ~ ' to ' ~ engineers" in macro
-    run([str(Path(sys.executable).parent / "dbt"), "parse", "--target", "databricks_prod", "--profiles-dir", str(REPO),
-         "--target-path", str(tmp_path)])  # fmt: skip
+    run(
+        [
+            str(Path(sys.executable).parent / "dbt"),
+            "parse",
+            "--target",
+            "databricks_prod",
+            "--profiles-dir",
+            str(REPO),
+            "--target-path",
+            str(tmp_path),
+        ]
+    )
     manifest = json.loads((tmp_path / "manifest.json").read_text())
     hooks = [n["raw_code"] for n in manifest["nodes"].values() if n["resource_type"] == "operation"]
     assert any("apply_grants_by_layer()" in h for h in hooks)

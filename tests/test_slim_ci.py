@@ -12,8 +12,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import REPO, copy_checkout, run
 
+from conftest import REPO, copy_checkout, run
 from sample_data import generate_days, generated_state
 
 CHANGED = "stg_retail__products"
@@ -24,7 +24,9 @@ BUILT = ("model", "snapshot", "seed", "test")
 def lakehouse(cwd: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
     """`python -m lakehouse ...` run from a checkout (the repository or a copy)."""
     cmd = [sys.executable, "-m", "lakehouse", *args]
-    result = subprocess.run(cmd, cwd=cwd, env={**os.environ, **(env or {})}, capture_output=True, text=True, timeout=900)
+    result = subprocess.run(
+        cmd, cwd=cwd, env={**os.environ, **(env or {})}, capture_output=True, text=True, timeout=900
+    )
     assert result.returncode == 0, f"{cmd} exited {result.returncode}\n{result.stdout[-5000:]}\n{result.stderr[-3000:]}"
     return result
 
@@ -60,10 +62,30 @@ def slim(lake, spark, tmp_path_factory):
     model.write_text(text.replace("product_name,", "upper(product_name) as product_name,", 1))
 
     slim_target, full_target = tmp / "slim-target", tmp / "full-target"
-    lakehouse(checkout, "slim-ci", "--ci-schema", "ci_slim", "--state", str(state),
-              "--target-path", str(slim_target), "--keep", "--keep-engine")  # fmt: skip
-    lakehouse(checkout, "dbt", "--target", "ci", "--keep-engine", "--",
-              "build", "--target-path", str(full_target), env={"DBT_CI_SCHEMA": "ci_full"})  # fmt: skip
+    lakehouse(
+        checkout,
+        "slim-ci",
+        "--ci-schema",
+        "ci_slim",
+        "--state",
+        str(state),
+        "--target-path",
+        str(slim_target),
+        "--keep",
+        "--keep-engine",
+    )
+    lakehouse(
+        checkout,
+        "dbt",
+        "--target",
+        "ci",
+        "--keep-engine",
+        "--",
+        "build",
+        "--target-path",
+        str(full_target),
+        env={"DBT_CI_SCHEMA": "ci_full"},
+    )
     yield {"checkout": checkout, "state": state, "slim": slim_target, "full": full_target}
     for schema in ("ci_slim", "ci_full"):
         lakehouse(checkout, "ci-teardown", "--ci-schema", schema, "--keep-engine")
@@ -111,7 +133,9 @@ def test_slim_results_equal_a_full_build(slim, spark):
         a, b = (spark.table(t).select(*cols) for t in (slim_table, full_table))
         assert a.count() == b.count() > 0, node_id
         assert a.exceptAll(b).count() == 0 and b.exceptAll(a).count() == 0, node_id
-    names = {r[0] for r in spark.sql(f"select upper(product_name) = product_name from ci_slim_silver.{CHANGED}").collect()}
+    names = {
+        r[0] for r in spark.sql(f"select upper(product_name) = product_name from ci_slim_silver.{CHANGED}").collect()
+    }
     assert names == {True}  # the change itself is in the CI build
 
 

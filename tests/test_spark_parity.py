@@ -18,8 +18,8 @@ from collections import Counter
 from dataclasses import replace
 
 import pytest
-from conftest import SCALE, free_port, make_settings, run
 
+from conftest import SCALE, free_port, make_settings, run
 from lakehouse import engine
 
 RUN_DEPENDENT = {"batch_id", "source_batch_key"}
@@ -46,9 +46,12 @@ def lakes(tmp_path_factory):
     root = tmp_path_factory.mktemp("parity")
     sail = make_settings(root / "sail")
     spark = replace(
-        make_settings(root / "spark"), engine="spark", table_format="parquet",
-        spark_master_port=free_port(), spark_connect_port=free_port(),
-    )  # fmt: skip
+        make_settings(root / "spark"),
+        engine="spark",
+        table_format="parquet",
+        spark_master_port=free_port(),
+        spark_connect_port=free_port(),
+    )
     try:
         for settings in (sail, spark):
             build_day_one(settings)
@@ -69,9 +72,7 @@ def gold_tables(settings) -> list[str]:
 
 def canonical_rows(session, table: str) -> tuple[list[str], Counter]:
     df = session.table(table)
-    kept = sorted(
-        c for c in df.columns if not (c.startswith("_") or c.endswith("_at") or c in RUN_DEPENDENT)
-    )
+    kept = sorted(c for c in df.columns if not (c.startswith("_") or c.endswith("_at") or c in RUN_DEPENDENT))
 
     def value(v):
         if isinstance(v, float):
@@ -127,8 +128,10 @@ def test_every_gold_table_has_the_same_rows_on_sail_and_on_spark(lakes):
             assert sum(rows_a.values()) > 0, f"{table} is empty"
             if rows_a != rows_b:
                 only_a, only_b = rows_a - rows_b, rows_b - rows_a
-                differences.append(f"{table}: {sum(only_a.values())} rows only on Sail, e.g. {list(only_a)[:2]}; "
-                                   f"{sum(only_b.values())} only on Spark, e.g. {list(only_b)[:2]}")  # fmt: skip
+                differences.append(
+                    f"{table}: {sum(only_a.values())} rows only on Sail, e.g. {list(only_a)[:2]}; "
+                    f"{sum(only_b.values())} only on Spark, e.g. {list(only_b)[:2]}"
+                )
         assert not differences, "\n".join(differences)
     finally:
         for session in sessions:
