@@ -7,8 +7,6 @@
     config(
         materialized=incremental_where_supported(),
         unique_key='response_id',
-        incremental_strategy='merge',
-        on_schema_change='append_new_columns',
     )
 }}
 

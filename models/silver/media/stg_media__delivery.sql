@@ -5,8 +5,6 @@
     config(
         materialized=incremental_where_supported(),
         unique_key='delivery_id',
-        incremental_strategy='merge',
-        on_schema_change='append_new_columns',
     )
 }}
 
