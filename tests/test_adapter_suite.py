@@ -225,7 +225,7 @@ def _spark_sql(statement: str) -> list[str]:
     parts = re.split(r"(\bvalues\b)", statement, maxsplit=1, flags=re.IGNORECASE)
     parts[0] = re.sub(r'"(\w+)"', r"`\1`", parts[0])  # Postgres quotes names before VALUES; Spark quotes text
     statement = "".join(parts)
-    # a name in capitals in an INSERT's column list is not found (engine note 31)
+    # a name in capitals in an INSERT's column list is not found (engine note 21)
     statement = re.sub(
         r"^(\s*insert into\s+[\w.`]+\s*)(\([^)]*\))",
         lambda m: m.group(1) + m.group(2).lower(),
@@ -391,7 +391,7 @@ class TestIncrementalOnSchemaChangeAppend(TestIncrementalOnSchemaChangeMerge):
 
 class TestIncrementalLiteralThenNull:
     """A column that is a literal on the first build and null later appends and
-    merges (engine note 28: a CTAS of a literal would record it NOT NULL)."""
+    merges (engine note 18: a CTAS of a literal would record it NOT NULL)."""
 
     @pytest.fixture(scope="class")
     def models(self):
@@ -414,12 +414,12 @@ select {{{{ 2 if is_incremental() else 1 }}}} as id,
 
 
 class TestBasicSeedTests(BaseBasicSeedTests):
-    @xfail(25, "a table's DROP leaves the views over it (no CASCADE): a full refresh keeps the downstream view")
+    @xfail(15, "a table's DROP leaves the views over it (no CASCADE): a full refresh keeps the downstream view")
     def test_simple_seed_full_refresh_flag(self, project):
         super().test_simple_seed_full_refresh_flag(project)
 
 
-@xfail(25, "a table's DROP leaves the views over it (no CASCADE): a full refresh keeps the downstream view")
+@xfail(15, "a table's DROP leaves the views over it (no CASCADE): a full refresh keeps the downstream view")
 class TestSeedConfigFullRefreshOn(BaseSeedConfigFullRefreshOn):
     pass
 
@@ -463,7 +463,7 @@ class TestSimpleSeedWithBOM(BaseSimpleSeedWithBOM):
         shutil.copy(Path(seed_fixtures.__file__).with_name("seed_bom.csv"), Path(project.project_root) / "seeds")
 
 
-@xfail(26, "a Hive Metastore table name is letters, digits and _: the seed `seed.with.dots` cannot be a table")
+@xfail(16, "a Hive Metastore table name is letters, digits and _: the seed `seed.with.dots` cannot be a table")
 class TestSeedSpecificFormats(BaseSeedSpecificFormats):
     pass
 
@@ -500,7 +500,7 @@ class TestSnapshotNewRecordCheckMode(BaseSnapshotNewRecordCheckMode):
         return {"snapshot.sql": _two_part(new_record_fixtures._snapshot_actual_sql)}
 
 
-@xfail(34, "a timestamp compared with the date 9999-12-31 overflows (the comparison goes through nanoseconds)")
+@xfail(24, "a timestamp compared with the date 9999-12-31 overflows (the comparison goes through nanoseconds)")
 class TestSnapshotNewRecordDbtValidToCurrent(BaseSnapshotNewRecordDbtValidToCurrent):
     @pytest.fixture(scope="class")
     def snapshots(self):
@@ -508,7 +508,7 @@ class TestSnapshotNewRecordDbtValidToCurrent(BaseSnapshotNewRecordDbtValidToCurr
 
 
 class TestSnapshotNewRecordDbtValidToCurrentTimestamp(BaseSnapshotNewRecordDbtValidToCurrent):
-    """As dbt's, with the far-future end written as a timestamp (engine note 34)."""
+    """As dbt's, with the far-future end written as a timestamp (engine note 24)."""
 
     @pytest.fixture(scope="class")
     def snapshots(self):
@@ -610,7 +610,7 @@ class TestUnitTestingTypesNumericOffsetLiteral(BaseUnitTestingTypes):
     def data_types(self):
         return [["timestamp '2013-11-03 00:00:00-0'", "2013-11-03 00:00:00-0"]]
 
-    @xfail(29, "a timestamp literal with the offset -0 is refused (the cast of the same text works)")
+    @xfail(19, "a timestamp literal with the offset -0 is refused (the cast of the same text works)")
     def test_unit_test_data_type(self, project, data_types):
         super().test_unit_test_data_type(project, data_types)
 
@@ -706,7 +706,7 @@ class TestIncrementalMergeConstraintsRollback(TestIncrementalConstraintsRollback
 
 class TestContractConstraintsAreChecked:
     """An enforced contract's not_null and check constraints fail the build when
-    a built row breaks them (engine note 27: checked on the rows, not by ALTER)."""
+    a built row breaks them (engine note 17: checked on the rows, not by ALTER)."""
 
     @pytest.fixture(scope="class")
     def models(self):

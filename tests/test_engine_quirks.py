@@ -53,20 +53,20 @@ def test_note_5_no_add_columns(sql):
     refused(sql, "alter table {s}.n5 add columns (b string)", "unsupported")
 
 
-def test_note_25_a_dropped_table_leaves_the_views_over_it(sql):
+def test_note_15_a_dropped_table_leaves_the_views_over_it(sql):
     sql("create table {s}.n25 using delta location '{here}' as select 1 as a")
     sql("create view {s}.n25_view as select * from {s}.n25")
     sql("drop table {s}.n25")
     assert "n25_view" in {r[0] for r in sql("show views in {s}")}
 
 
-def test_note_27_no_set_not_null(sql):
+def test_note_17_no_set_not_null(sql):
     """(ADD CONSTRAINT ... CHECK is accepted and kept by the table; SET NOT NULL is not.)"""
     sql("create table {s}.n27 using delta location '{here}' as select 1 as a")
     refused(sql, "alter table {s}.n27 alter column a set not null", "unsupported ALTER TABLE operation")
 
 
-def test_note_28_a_ctas_records_a_literal_not_null(sql, lake):
+def test_note_18_a_ctas_records_a_literal_not_null(sql, lake):
     folder = f"{lake.warehouse}/{SCHEMA}/n28_{uuid.uuid4().hex[:8]}"
     sql("create table {s}.n28 using delta location '{here}' as select 'x' as a", here=f"file://{folder}")
     log = (Path(folder) / "_delta_log" / "00000000000000000000.json").read_text().splitlines()
@@ -74,22 +74,22 @@ def test_note_28_a_ctas_records_a_literal_not_null(sql, lake):
     assert json.loads(schema)["fields"][0]["nullable"] is False
 
 
-def test_note_23_a_command_with_parameters_is_refused(spark, sql):
+def test_note_14_a_command_with_parameters_is_refused(spark, sql):
     sql("create table {s}.n23 using delta location '{here}' as select 'f' as f")
     with pytest.raises(Exception) as caught:
         spark.sql(f"delete from {SCHEMA}.n23 where f = :f", args={"f": "f"})
     assert "parameters" in str(caught.value).lower(), str(caught.value)[:500]
 
 
-def test_note_26_a_dotted_table_name_is_a_namespace(sql):
+def test_note_16_a_dotted_table_name_is_a_namespace(sql):
     refused(sql, "create table {s}.seed.with.dots using delta location '{here}' as select 1 as a", "flat databases")
 
 
-def test_note_29_a_minus_zero_offset_literal_is_refused(sql):
+def test_note_19_a_minus_zero_offset_literal_is_refused(sql):
     refused(sql, "select timestamp '2013-11-03 00:00:00-0'", "timezone")
 
 
-def test_note_30_a_date_and_timestamp_union_cannot_be_written(sql):
+def test_note_20_a_date_and_timestamp_union_cannot_be_written(sql):
     statement = (
         "create table {s}.n30 using delta location '{here}' as "
         "select x from (select date'2015-12-24' as x union all select current_timestamp() as x)"
@@ -97,10 +97,10 @@ def test_note_30_a_date_and_timestamp_union_cannot_be_written(sql):
     refused(sql, statement, "Timestamp(ns)")
 
 
-def test_note_31_capitals_in_an_insert_column_list(sql):
+def test_note_21_capitals_in_an_insert_column_list(sql):
     sql("create table {s}.n31 (id int, valid_to timestamp) using delta location '{here}'")
     refused(sql, "insert into {s}.n31 (id, VALID_TO) select 1, cast(null as timestamp) as VALID_TO", "no field named")
 
 
-def test_note_34_a_far_future_date_against_a_timestamp_overflows(sql):
+def test_note_24_a_far_future_date_against_a_timestamp_overflows(sql):
     refused(sql, "select timestamp'2020-01-01 00:00:00' = date('9999-12-31')", "Timestamp(ns)")

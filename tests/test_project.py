@@ -100,3 +100,13 @@ def test_every_macro_is_documented():
         for name in re.findall(r"\{%-? macro (\w+)\(", path.read_text())
     }
     assert not {name: str(path) for name, path in defined.items() if name not in documented}
+
+
+def test_engine_notes_are_numbered_in_order_and_cite_files_that_exist():
+    text = (REPO / "docs" / "engine-notes.md").read_text()
+    numbers = [int(n) for n in re.findall(r"^\| (\d+) \|", text, flags=re.M)]
+    assert numbers == list(range(1, len(numbers) + 1))
+    cited = set(re.findall(r"`([\w./-]+\.(?:py|sql|yml|md|sh))`", text))
+    tracked = {path.name for path in REPO.rglob("*") if ".venv" not in path.parts}
+    missing = [f for f in cited if not ((REPO / f).exists() if "/" in f else f in tracked)]
+    assert not missing

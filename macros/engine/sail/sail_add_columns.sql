@@ -1,5 +1,5 @@
 {#-
-  Engine notes 5, 31, 33: no ALTER TABLE ... ADD COLUMNS. A table whose
+  Engine notes 5, 21, 23: no ALTER TABLE ... ADD COLUMNS. A table whose
   columns change (snapshots whose source gained a column, incremental models
   with on_schema_change) is rewritten with the new column list.
 -#}
@@ -24,9 +24,9 @@
     Snapshots call this when the source gained columns: add them as nulls.
     dbt finds them by exact name, but a view's columns come back from the
     metastore in lower case and a table's as created: a column that differs
-    only in case is the same column (engine note 31). The staging columns of a
+    only in case is the same column (engine note 21). The staging columns of a
     list unique key, dbt_unique_key_<n>, are not the snapshot's: dbt-spark's
-    snapshot adds them, dbt's own leaves them out (engine note 33).
+    snapshot adds them, dbt's own leaves them out (engine note 23).
   -#}
   {%- set present = adapter.get_columns_in_relation(relation) | map(attribute='name') | map('lower') | list -%}
   {%- set missing = [] -%}
@@ -51,7 +51,7 @@
 {% macro sail__alter_relation_add_remove_columns(relation, add_columns, remove_columns) %}
   {#-
     Incremental models with on_schema_change: append_new_columns / sync_all_columns.
-    Kept columns become nullable: a column the model dropped gets null in new rows (engine note 28).
+    Kept columns become nullable: a column the model dropped gets null in new rows (engine note 18).
   -#}
   {%- set add_columns = add_columns or [] -%}
   {%- set removed = (remove_columns or []) | map(attribute='name') | map('lower') | list -%}

@@ -1,5 +1,5 @@
 {#-
-  Enforced model contracts on the local engine (engine note 27). dbt-spark
+  Enforced model contracts on the local engine (engine note 17). dbt-spark
   adds a contract's constraints to the built table with ALTER TABLE (`add
   constraint ... check`, `change column ... set not null`), which Sail does
   not have. Here each constraint is checked against the rows just built, and
@@ -44,7 +44,7 @@
   {#-
     An incremental run's new rows against the model's enforced contract,
     before they reach the table: on Delta engines the table's constraints
-    refuse such rows; this engine keeps none (engine note 27).
+    refuse such rows; this engine keeps none (engine note 17).
   -#}
   {{ return(adapter.dispatch('contract_check_before_write')(relation)) }}
 {% endmacro %}

@@ -1,5 +1,5 @@
 {#-
-  Engine note 20, a performance choice, not a workaround: a merge whose new
+  Engine note 25, a performance choice, not a workaround: a merge whose new
   keys are all absent from the target runs as an append. Off with
   `--vars '{sail_merge_as_append: false}'`: every merge is then a MERGE.
 -#}

@@ -1,5 +1,5 @@
 {#-
-  Engine notes 20, 22, 28, 30: the rows a merge, an append or a snapshot
+  Engine notes 25, 13, 18, 20: the rows a merge, an append or a snapshot
   writes are first staged in a Delta table of the `scratch` schema, with the
   target's columns, each cast to its declared type.
 -#}
@@ -29,8 +29,8 @@
     The source's rows with the target's columns, in the target's order: a
     column the model no longer has (on_schema_change: append_new_columns keeps
     it in the target) is null for the new rows, as dbt specifies; `merge ...
-    insert *` and the append below then never miss a column (engine note 28).
-    Each column is cast to the type the engine declares for it (engine note 30).
+    insert *` and the append below then never miss a column (engine note 18).
+    Each column is cast to the type the engine declares for it (engine note 20).
   -#}
   {%- set declared = {} -%}
   {%- for column in adapter.get_columns_in_relation(source) -%}
@@ -48,7 +48,7 @@
   {#-
     The source's rows, each column cast to the type the engine declares for
     it: a union of a date and a timestamp is declared one type but carries
-    nanosecond timestamps, which Delta refuses (engine note 30).
+    nanosecond timestamps, which Delta refuses (engine note 20).
   -#}
   select
   {%- for column in adapter.get_columns_in_relation(source) %}
@@ -77,7 +77,7 @@
     any model runs. Created by each merging model instead, concurrent
     `CREATE SCHEMA IF NOT EXISTS` calls raced in the Hive Metastore: the call
     that lost deleted the folder it had made, under a table another thread
-    was creating (engine note 22).
+    was creating (engine note 13).
   -#}
   {%- if execute -%}
     {% do adapter.dispatch('create_scratch_schema')() %}

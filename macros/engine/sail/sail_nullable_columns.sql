@@ -1,5 +1,5 @@
 {#-
-  Engine note 28: a CTAS records a column the engine can prove non-null as
+  Engine note 18: a CTAS records a column the engine can prove non-null as
   NOT NULL in the Delta log; Spark makes every CTAS column nullable.
 -#}
 
@@ -7,7 +7,7 @@
   {#-
     The query's rows with every column nullable, as Spark builds a table: a
     CTAS records a column that cannot be null (a literal) as NOT NULL, and a
-    later merge or append with a null in it fails (engine note 28). Used for
+    later merge or append with a null in it fails (engine note 18). Used for
     the first build of incremental models, whose later rows may differ.
   -#}
   {%- set columns = get_column_schema_from_query(compiled_code) -%}

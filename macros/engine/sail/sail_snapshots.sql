@@ -4,7 +4,7 @@
     overridden by name, for every engine). The configured
     `dbt_valid_to_current` is cast to a timestamp: on Sail a date coalesced
     with a timestamp comes out in nanoseconds, which Delta refuses, and a
-    date after 2262 overflows (engine note 34). Spark's coalesce gives the
+    date after 2262 overflows (engine note 24). Spark's coalesce gives the
     timestamp too.
   -#}
   {%- set dbt_valid_to_current = config.get('dbt_valid_to_current') -%}
