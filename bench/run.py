@@ -25,7 +25,7 @@ from pathlib import Path
 
 from lakehouse import engine
 from lakehouse.pipeline import child_env
-from lakehouse.settings import REPO_ROOT, Settings, free_port
+from lakehouse.settings import REPO_ROOT, Settings, delta_jars_present, free_port
 
 WORK = REPO_ROOT / "bench" / ".work"
 DOCS = REPO_ROOT / "docs"  # benchmarks.json and benchmarks.md
@@ -127,7 +127,8 @@ def lake_settings(engine_name: str, scale: float) -> Settings:
         sail_port=free_port(),
         engine="spark",
         spark_connect_port=free_port(),
-        table_format="parquet",
+        # Delta, as on Sail, when setup fetched Delta Lake's jars; parquet without them
+        table_format="delta" if delta_jars_present() else "parquet",
         spark_master="local[2]",
     )
 
@@ -242,6 +243,7 @@ class Run:
         main = sum(self.seconds(n) for n in ("generate day 1", "ingest day 1", "dbt build (full)", "dbt docs generate"))
         return {
             "engine": self.settings.engine if self.settings.engine == "sail" else f"spark {self.settings.spark_master}",
+            "table_format": self.settings.table_format,
             "scale": self.scale,
             "stages": [{**asdict(s), "rows_per_second": round(s.rows_per_second)} for s in self.stages],
             "main_job_seconds": round(main, 1),
@@ -289,14 +291,15 @@ def markdown(results: dict) -> str:
         "",
         "## Summary",
         "",
-        "| engine | scale | main job (gen + ingest + build + docs) | full build | day-2 build | day 2 / full "
-        "| build, no new data | peak RSS, all processes |",
-        "|---|---|---|---|---|---|---|---|",
+        "| engine | table format | scale | main job (gen + ingest + build + docs) | full build | day-2 build "
+        "| day 2 / full | build, no new data | peak RSS, all processes |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results["runs"]:
         st = {s["name"]: s for s in r["stages"]}
         lines.append(
-            f"| {r['engine']} | {r['scale']:g} | {r['main_job_seconds']:.1f} s | {st['dbt build (full)']['seconds']:.1f} s "
+            f"| {r['engine']} | {r.get('table_format', 'parquet' if r['engine'] != 'sail' else 'delta')} | {r['scale']:g} "
+            f"| {r['main_job_seconds']:.1f} s | {st['dbt build (full)']['seconds']:.1f} s "
             f"| {st['dbt build (day 2)']['seconds']:.1f} s | {r['day2_share_of_full_build']:.0%} "
             f"| {idle_build(st)} | {r['peak_total_rss_mb']:.0f} MB |"
         )

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Install what the project needs and is missing: Java (for the Hive Metastore
-# and the Spark cluster) from Debian when absent, and the Python virtualenv
-# with the pinned packages. With --browser also Debian's chromium and its
+# and the Spark cluster) from Debian when absent, the Python virtualenv with
+# the pinned packages, and Delta Lake's jars for the Apache Spark lane from
+# Maven Central (checked against pinned SHA-256 sums, cached in .cache/maven,
+# copied into pyspark's jars/). With --browser also Debian's chromium and its
 # driver (the docs-site test opens the site in headless Chromium).
 # Idempotent: a second run with nothing changed takes about a second.
 set -euo pipefail
@@ -64,6 +66,42 @@ ensure_venv() {
   echo "$want" > "$STAMP"
 }
 
+# Delta Lake for Spark 4.0 (pyspark 4.0.x): delta-spark and delta-storage;
+# every other dependency of delta-spark is among pyspark's own jars.
+MAVEN="${MAVEN_REPOSITORY:-https://repo1.maven.org/maven2}"
+DELTA_JARS=(
+  "io/delta/delta-spark_2.13/4.0.0/delta-spark_2.13-4.0.0.jar 538511702aae0ef6973a6a70af3d4543c9009f8edbed786a00737e2d3cd7f04e"
+  "io/delta/delta-storage/4.0.0/delta-storage-4.0.0.jar 9bdb9fb450f1e119eba53feb427f331b0d09072d26485b8273883ad72c9a2e1d"
+)
+
+ensure_delta_jars() {
+  local jars cache path sum name
+  jars="$("$VENV/bin/python" -c 'import pyspark, os; print(os.path.join(os.path.dirname(pyspark.__file__), "jars"))')"
+  cache="$ROOT/.cache/maven"
+  for entry in "${DELTA_JARS[@]}"; do
+    read -r path sum <<<"$entry"
+    name="$(basename "$path")"
+    [ -f "$jars/$name" ] && continue
+    if [ ! -f "$cache/$name" ] || [ "$(sha256sum "$cache/$name" | cut -d' ' -f1)" != "$sum" ]; then
+      log "fetching $name from Maven Central"
+      mkdir -p "$cache"
+      if ! "$VENV/bin/python" -c 'import sys, urllib.request; urllib.request.urlretrieve(sys.argv[1], sys.argv[2])' \
+          "$MAVEN/$path" "$cache/$name.part" 2>/dev/null; then
+        rm -f "$cache/$name.part"
+        log "warning: Maven Central is not reachable: the Apache Spark lane will write parquet (no snapshots, no merges)"
+        return
+      fi
+      if [ "$(sha256sum "$cache/$name.part" | cut -d' ' -f1)" != "$sum" ]; then
+        rm -f "$cache/$name.part"
+        echo "error: $name from $MAVEN does not match its pinned SHA-256" >&2
+        exit 1
+      fi
+      mv "$cache/$name.part" "$cache/$name"
+    fi
+    cp "$cache/$name" "$jars/$name"
+  done
+}
+
 ensure_browser() {
   if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then
     return
@@ -78,4 +116,5 @@ fi
 ensure_java
 ensure_python
 ensure_venv
+ensure_delta_jars
 log "ready: $("$VENV/bin/dbt" --version 2>/dev/null | sed -n 's/.*installed: *//p' | head -1 | sed 's/^/dbt-core /'), $(java -version 2>&1 | head -1)"

@@ -104,3 +104,25 @@ def test_note_21_capitals_in_an_insert_column_list(sql):
 
 def test_note_24_a_far_future_date_against_a_timestamp_overflows(sql):
     refused(sql, "select timestamp'2020-01-01 00:00:00' = date('9999-12-31')", "Timestamp(ns)")
+
+
+def test_note_6_the_csv_reader_aborts_on_a_short_line(spark, tmp_path):
+    path = tmp_path / "short.csv"
+    path.write_text("a,b\n1,2\n3\n4,5\n")
+    with pytest.raises(Exception, match="(?i)csv|field|record|column"):
+        spark.read.option("header", True).csv(f"file://{path}").collect()
+
+
+def test_note_7_from_json_reformats_a_number_read_as_text(spark):
+    rows = spark.sql("""select from_json('{"v": 1.10}', 'v string').v as v""").collect()
+    assert rows[0][0] != "1.10", rows
+
+
+def test_note_8_no_input_file_name(sql):
+    refused(sql, "select input_file_name()", "input_file_name")
+
+
+def test_note_10_no_optimize_or_vacuum(sql):
+    sql("create table {s}.n10 using delta location '{here}' as select 1 as a")
+    refused(sql, "optimize {s}.n10", "")
+    refused(sql, "vacuum {s}.n10", "")

@@ -3,6 +3,7 @@ without a connection (Databricks targets included, with no credentials set)."""
 
 from __future__ import annotations
 
+import json
 import re
 import sys
 from pathlib import Path
@@ -110,3 +111,29 @@ def test_engine_notes_are_numbered_in_order_and_cite_files_that_exist():
     tracked = {path.name for path in REPO.rglob("*") if ".venv" not in path.parts}
     missing = [f for f in cited if not ((REPO / f).exists() if "/" in f else f in tracked)]
     assert not missing
+
+
+def test_on_parquet_incrementals_are_tables_and_snapshots_are_off(tmp_path):
+    """The Spark lane without Delta's jars (Maven Central out of reach) writes
+    parquet, which has no MERGE: incremental models build as tables and the
+    snapshots are switched off; gold reads no snapshot, so gold is the same."""
+    run(
+        [
+            str(BIN / "dbt"),
+            "parse",
+            "--target",
+            "spark",
+            "--profiles-dir",
+            str(REPO),
+            "--target-path",
+            str(tmp_path / "target"),
+            "--log-path",
+            str(tmp_path / "logs"),
+            "--no-partial-parse",
+        ],
+        env={"DBT_TARGET": "spark", "LAKE_TABLE_FORMAT": "parquet"},
+    )
+    manifest = json.loads((tmp_path / "target" / "manifest.json").read_text())
+    assert manifest["nodes"]["model.lakehouse.stg_retail__transactions"]["config"]["materialized"] == "table"
+    assert not any(node["resource_type"] == "snapshot" for node in manifest["nodes"].values())
+    assert "snapshot.lakehouse.snp_retail__customers" in manifest["disabled"]
