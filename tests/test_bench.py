@@ -54,7 +54,7 @@ def test_benchmark_measures_every_stage(tmp_path):
     assert 0 < bench["day2_share_of_full_build"] < 5 and 0 < bench["no_new_data_share_of_full_build"] < 5
 
     table = (tmp_path / "benchmarks.md").read_text()
-    assert "| sail | 0.1 |" in table
+    assert "| sail | delta | 0.1 |" in table
     assert not (REPO / "bench" / ".work" / "sail-scale0.1").exists()  # the lake is removed
     leftovers = subprocess.run(["pgrep", "-f", "sail-scale0.1"], capture_output=True, text=True).stdout
     assert not leftovers.strip(), leftovers  # and nothing of its engine runs on
