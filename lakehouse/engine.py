@@ -238,6 +238,9 @@ SPARK_CONNECT_CONF = {
     "spark.sql.catalogImplementation": "hive",
     # Sample-sized data: a few shuffle partitions, not the default 200.
     "spark.sql.shuffle.partitions": "4",
+    # Delta rebuilds a table's state from its log in this many partitions (50
+    # by default): a few tasks per statement instead of fifty (engine note 37).
+    "spark.databricks.delta.snapshotPartitions": "2",
     "spark.connect.grpc.binding.address": "127.0.0.1",
 }
 

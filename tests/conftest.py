@@ -73,13 +73,18 @@ def copy_checkout(dest: Path) -> Path:
 
 
 def pytest_terminal_summary(terminalreporter):
-    """dbt's adapter suite on the local engine: passed / expected to fail (docs/engine-notes.md)."""
-    counts = {}
-    for outcome in ("passed", "xfailed", "failed", "error"):
-        reports = terminalreporter.stats.get(outcome, [])
-        counts[outcome] = sum(1 for r in reports if "test_adapter_suite.py" in getattr(r, "nodeid", ""))
-    if any(counts.values()):
-        terminalreporter.write_line(
-            f"dbt adapter suite on sail: {counts['passed']} passed, {counts['xfailed']} expected to fail "
-            f"(engine notes), {counts['failed'] + counts['error']} failed"
-        )
+    """dbt's adapter suite per engine: passed / expected to fail (docs/engine-notes.md)."""
+    for engine_name in ("sail", "spark"):
+        counts = {}
+        for outcome in ("passed", "xfailed", "failed", "error"):
+            reports = terminalreporter.stats.get(outcome, [])
+            counts[outcome] = sum(
+                1
+                for r in reports
+                if "test_adapter_suite.py" in getattr(r, "nodeid", "") and f"[{engine_name}]" in r.nodeid
+            )
+        if any(counts.values()):
+            terminalreporter.write_line(
+                f"dbt adapter suite on {engine_name}: {counts['passed']} passed, {counts['xfailed']} expected to "
+                f"fail (engine notes), {counts['failed'] + counts['error']} failed"
+            )

@@ -1,12 +1,15 @@
 """dbt's own adapter test suite (PyPI `dbt-tests-adapter`, the base classes
-every adapter subclasses) run on the local engine with the project's engine
-layer: each test project gets the project's `macros/engine/` and its table
-format (Delta), as a project on this engine has.
+every adapter subclasses) run on both engines the project builds on: the
+local engine (Sail, adapter dbt-sail) and the Apache Spark cluster with Delta
+Lake (adapter dbt-spark, `session` method over Spark Connect). Each test
+project gets the project's `macros/engine/` and its table format (Delta), as
+a project on either engine has. Every test runs once per engine (`[sail]`,
+`[spark]` in its id).
 
-A class the engine cannot pass is marked expected-to-fail with the engine
-note that says why (docs/engine-notes.md); none is skipped. The count of
-passed / expected-to-fail is printed at the end of the run
-(`pytest -rA tests/test_adapter_suite.py`) and kept in the engine notes.
+A test an engine cannot pass is marked expected-to-fail on that engine with
+the engine note that says why (docs/engine-notes.md); none is skipped. The
+count of passed / expected-to-fail per engine is printed at the end of the
+run (`pytest -rA tests/test_adapter_suite.py`) and kept in the engine notes.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import os
 import re
 import shutil
 import uuid
+from dataclasses import replace
 from datetime import datetime as Timestamp
 from pathlib import Path
 
@@ -82,7 +86,8 @@ from dbt.tests.adapter.unit_testing.test_types import BaseUnitTestingTypes
 from dbt.tests.fixtures.project import *  # noqa: F401,F403
 from dbt.tests.util import check_relations_equal, run_dbt, update_config_file, write_file
 
-from conftest import REPO, make_settings
+from conftest import REPO, free_port, make_settings
+from lakehouse.settings import delta_jars_present
 
 pytestmark = [
     # dbt's base classes use instance-method class fixtures and a helper named Test*
@@ -107,13 +112,25 @@ def _merge(base: dict, update: dict) -> dict:
     return merged
 
 
-@pytest.fixture(scope="module")
-def adapter_lake(tmp_path_factory):
-    """A local engine of this module's own: dbt's test projects create and drop
-    schemas freely, away from the lake the other tests read."""
+ENGINES = ("sail", "spark")
+
+
+@pytest.fixture(scope="module", params=ENGINES)
+def adapter_lake(request, tmp_path_factory):
+    """An engine of this module's own, once per engine: dbt's test projects
+    create and drop schemas freely, away from the lake the other tests read."""
     from lakehouse import engine
 
-    settings = make_settings(tmp_path_factory.mktemp("adapter_lake"))
+    settings = make_settings(tmp_path_factory.mktemp(f"adapter_lake_{request.param}"))
+    if request.param == "spark":
+        assert delta_jars_present(), "Delta Lake's jars are not in pyspark's jars/: run `make setup` with Maven Central"
+        settings = replace(
+            settings,
+            engine="spark",
+            table_format="delta",
+            spark_master_port=free_port(),
+            spark_connect_port=free_port(),
+        )
     saved = os.environ.get("LAKE_ROOT")
     engine.start(settings)
     os.environ["LAKE_ROOT"] = str(settings.lake_root)
@@ -140,6 +157,15 @@ def _stop_dbt_session() -> None:
 
 @pytest.fixture(scope="class")
 def dbt_profile_target(adapter_lake):
+    """The project's profile for each engine (profiles.yml: targets `local` and `spark`)."""
+    if adapter_lake.engine == "spark":
+        return {
+            "type": "spark",
+            "method": "session",
+            "host": "127.0.0.1",
+            "threads": 2,
+            "server_side_parameters": {"spark.remote": adapter_lake.spark_remote},
+        }
     return {"type": "sail", "mode": "remote", "host": "127.0.0.1", "port": adapter_lake.sail_port, "threads": 4}
 
 
@@ -276,8 +302,19 @@ def scratch_schema(request):
     project.run_sql(f"drop schema if exists {scratch} cascade")
 
 
-def xfail(note: int, why: str):
-    return pytest.mark.xfail(reason=f"engine note {note}: {why}", strict=True)
+def xfail(note: int, why: str, engines: tuple[str, ...] = ("sail",)):
+    """Expected to fail on these engines, for the reason engine note `note` gives."""
+    return pytest.mark.engine_xfail(note=note, why=why, engines=engines)
+
+
+@pytest.fixture(autouse=True)
+def expected_failures(request, adapter_lake):
+    """A test marked with `xfail` for this engine must fail here (strict: the
+    day it passes, the mark is removed)."""
+    for mark in request.node.iter_markers("engine_xfail"):
+        if adapter_lake.engine in mark.kwargs["engines"]:
+            reason = f"engine note {mark.kwargs['note']}: {mark.kwargs['why']}"
+            request.applymarker(pytest.mark.xfail(reason=reason, strict=True))
 
 
 MERGE = {"models": {"+incremental_strategy": "merge"}}
@@ -414,12 +451,14 @@ select {{{{ 2 if is_incremental() else 1 }}}} as id,
 
 
 class TestBasicSeedTests(BaseBasicSeedTests):
-    @xfail(15, "a table's DROP leaves the views over it (no CASCADE): a full refresh keeps the downstream view")
+    @xfail(
+        15, "a table's DROP leaves the views over it (no CASCADE): a full refresh keeps the downstream view", ENGINES
+    )
     def test_simple_seed_full_refresh_flag(self, project):
         super().test_simple_seed_full_refresh_flag(project)
 
 
-@xfail(15, "a table's DROP leaves the views over it (no CASCADE): a full refresh keeps the downstream view")
+@xfail(15, "a table's DROP leaves the views over it (no CASCADE): a full refresh keeps the downstream view", ENGINES)
 class TestSeedConfigFullRefreshOn(BaseSeedConfigFullRefreshOn):
     pass
 
@@ -437,10 +476,11 @@ class TestSeedWithUniqueDelimiter(BaseSeedWithUniqueDelimiter):
 
 
 class TestSeedWithWrongDelimiter(BaseSeedWithWrongDelimiter):
-    def test_seed_with_wrong_delimiter(self, project):
+    def test_seed_with_wrong_delimiter(self, project, adapter_lake):
         """The seed fails on the engine's parse error (its wording is not Postgres's "syntax error")."""
         seed_result = run_dbt(["seed"], expect_pass=False)
-        assert "found | at" in seed_result.results[0].message
+        wording = {"sail": "found | at", "spark": "[PARSE_SYNTAX_ERROR] Syntax error at or near '|'"}
+        assert wording[adapter_lake.engine] in seed_result.results[0].message
 
 
 class TestSeedWithEmptyDelimiter(BaseSeedWithEmptyDelimiter):
@@ -463,7 +503,7 @@ class TestSimpleSeedWithBOM(BaseSimpleSeedWithBOM):
         shutil.copy(Path(seed_fixtures.__file__).with_name("seed_bom.csv"), Path(project.project_root) / "seeds")
 
 
-@xfail(16, "a Hive Metastore table name is letters, digits and _: the seed `seed.with.dots` cannot be a table")
+@xfail(16, "a Hive Metastore table name is letters, digits and _: the seed `seed.with.dots` cannot be a table", ENGINES)
 class TestSeedSpecificFormats(BaseSeedSpecificFormats):
     pass
 
@@ -650,16 +690,36 @@ class SparkContractTypes:
         ]
 
 
-class TestTableConstraintsColumnsEqual(SparkContractTypes, BaseTableConstraintsColumnsEqual):
-    pass
+# dbt's contract with the engine's type names (Spark has no `text`)
+SPARK_SCHEMA_YML = constraint_fixtures.model_schema_yml.replace("data_type: text", "data_type: string")
 
 
-class TestViewConstraintsColumnsEqual(SparkContractTypes, BaseViewConstraintsColumnsEqual):
-    pass
+class SparkColumnsEqual(SparkContractTypes):
+    wrong_order_sql: str
+    wrong_name_sql: str
+
+    @pytest.fixture(scope="class")
+    def models(self):
+        return {
+            "my_model_wrong_order.sql": self.wrong_order_sql,
+            "my_model_wrong_name.sql": self.wrong_name_sql,
+            "constraints_schema.yml": SPARK_SCHEMA_YML,
+        }
 
 
-class TestIncrementalConstraintsColumnsEqual(SparkContractTypes, BaseIncrementalConstraintsColumnsEqual):
-    pass
+class TestTableConstraintsColumnsEqual(SparkColumnsEqual, BaseTableConstraintsColumnsEqual):
+    wrong_order_sql = constraint_fixtures.my_model_wrong_order_sql
+    wrong_name_sql = constraint_fixtures.my_model_wrong_name_sql
+
+
+class TestViewConstraintsColumnsEqual(SparkColumnsEqual, BaseViewConstraintsColumnsEqual):
+    wrong_order_sql = constraint_fixtures.my_model_view_wrong_order_sql
+    wrong_name_sql = constraint_fixtures.my_model_view_wrong_name_sql
+
+
+class TestIncrementalConstraintsColumnsEqual(SparkColumnsEqual, BaseIncrementalConstraintsColumnsEqual):
+    wrong_order_sql = constraint_fixtures.my_model_incremental_wrong_order_sql
+    wrong_name_sql = constraint_fixtures.my_model_incremental_wrong_name_sql
 
 
 class SparkRollbackContract:
@@ -667,10 +727,9 @@ class SparkRollbackContract:
 
     @pytest.fixture(scope="class")
     def models(self):
-        schema = constraint_fixtures.model_schema_yml.replace("data_type: text", "data_type: string")
         return {
             "my_model.sql": self.model_sql,
-            "constraints_schema.yml": schema.replace("data_type: integer", "data_type: int"),
+            "constraints_schema.yml": SPARK_SCHEMA_YML.replace("data_type: integer", "data_type: int"),
         }
 
     @pytest.fixture(scope="class")

@@ -17,11 +17,11 @@
   {#- an empty key (unique_key: '' or []) merges on nothing: every row is new -#}
   {%- set keys = ([unique_key] if unique_key is string else unique_key or []) | select | list -%}
   {%- if not keys or incremental_predicates or not var('sail_merge_as_append', true) -%}
-    {{- return(spark__get_merge_sql(target, staged, unique_key, dest_columns, incremental_predicates)) -}}
+    {{- return(dbt.spark__get_merge_sql(target, staged, unique_key, dest_columns, incremental_predicates)) -}}
   {%- endif -%}
   {%- set staged_columns = adapter.get_columns_in_relation(staged) -%}
   {%- if sail_count_existing_keys(staged, staged_columns, target, keys) > 0 -%}
-    {{- return(spark__get_merge_sql(target, staged, unique_key, dest_columns, incremental_predicates)) -}}
+    {{- return(dbt.spark__get_merge_sql(target, staged, unique_key, dest_columns, incremental_predicates)) -}}
   {%- endif -%}
   {#- the staged rows already have the target's columns, in its order -#}
   {%- set append_sql -%}
@@ -73,5 +73,5 @@
 
 {% macro sail_typed_literal(text, data_type) -%}
   {#- A constant of `data_type` from its text form (the engine folds the cast). -#}
-  cast({{ sail_string_literal(text) }} as {{ data_type }})
+  cast({{ spark_string_literal(text) }} as {{ data_type }})
 {%- endmacro %}

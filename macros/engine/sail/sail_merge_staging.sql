@@ -15,32 +15,12 @@
   {%- set scratch_schema = sail_scratch_schema() -%}
   {%- set staged = api.Relation.create(schema=scratch_schema, identifier=target.identifier ~ '__merge_source', type='table') -%}
   {%- set location = sail_schema_location(scratch_schema) ~ '/' ~ staged.identifier ~ '/' ~ sail_generation() -%}
-  {%- set select_sql = sail_select_target_columns(source, target) if target_columns else sail_select_declared(source) -%}
+  {%- set select_sql = select_with_target_columns(source, target) if target_columns else sail_select_declared(source) -%}
   {% do sail_write_table(staged, location, select_sql) %}
   {%- if target_columns -%}
     {% do contract_check_before_write(staged) %}
   {%- endif -%}
   {{- return(staged) -}}
-{%- endmacro %}
-
-
-{% macro sail_select_target_columns(source, target) -%}
-  {#-
-    The source's rows with the target's columns, in the target's order: a
-    column the model no longer has (on_schema_change: append_new_columns keeps
-    it in the target) is null for the new rows, as dbt specifies; `merge ...
-    insert *` and the append below then never miss a column (engine note 18).
-    Each column is cast to the type the engine declares for it (engine note 20).
-  -#}
-  {%- set declared = {} -%}
-  {%- for column in adapter.get_columns_in_relation(source) -%}
-    {%- do declared.update({column.name | lower: column.data_type}) -%}
-  {%- endfor -%}
-  select
-  {%- for column in adapter.get_columns_in_relation(target) %}
-    cast({{ '`' ~ column.name ~ '`' if column.name | lower in declared else 'null' }} as {{ declared.get(column.name | lower, column.data_type) }}) as `{{ column.name }}`{{ ',' if not loop.last }}
-  {%- endfor %}
-  from {{ source }}
 {%- endmacro %}
 
 
@@ -55,14 +35,6 @@
     cast(`{{ column.name }}` as {{ column.data_type }}) as `{{ column.name }}`{{ ',' if not loop.last }}
   {%- endfor %}
   from {{ source }}
-{%- endmacro %}
-
-
-{% macro get_insert_into_sql(source_relation, target_relation) -%}
-  {#- dbt-spark's append, with a column the model no longer has left null (not dispatched: overridden by name) -#}
-  {% do contract_check_before_write(source_relation) %}
-  insert into table {{ target_relation }}
-  {{ sail_select_target_columns(source_relation, target_relation) }}
 {%- endmacro %}
 
 

@@ -1,5 +1,5 @@
 {#-
-  Seeds on the local engine (engine note 12). dbt-spark's session connection
+  Seeds on both engines (engine note 12). dbt-spark's session connection
   fills a seed's `%s` placeholders in Python: an empty cell becomes the text
   'None', a decimal becomes a float, a timestamp loses its microseconds, and a
   quote in a value ends the string literal. It also asks the adapter for each
@@ -7,7 +7,7 @@
   written as a typed literal, escaped, with each column's type found once.
 -#}
 
-{% macro sail__load_csv_rows(model, agate_table) %}
+{% macro spark__load_csv_rows(model, agate_table) %}
   {%- set column_override = model['config'].get('column_types', {}) -%}
   {%- set types = [] -%}
   {%- for col_name in agate_table.column_names -%}
@@ -19,7 +19,7 @@
       insert into {{ this.render() }} values
       {% for row in chunk -%}
         ({%- for value in row -%}
-          {{ sail_seed_literal(value, types[loop.index0]) }}{{ ',' if not loop.last }}
+          {{ spark_seed_literal(value, types[loop.index0]) }}{{ ',' if not loop.last }}
         {%- endfor -%}){{ ',' if not loop.last }}
       {% endfor %}
     {%- endset -%}
@@ -32,7 +32,7 @@
 {% endmacro %}
 
 
-{% macro sail_seed_literal(value, data_type) -%}
+{% macro spark_seed_literal(value, data_type) -%}
   {#- One seed cell as a constant of its column's type; an empty cell is null. -#}
   {%- if value is none -%}
     cast(null as {{ data_type }})
@@ -46,12 +46,12 @@
     {%- else -%}
       {%- set text = value | string -%}
     {%- endif -%}
-    cast({{ sail_string_literal(text) }} as {{ data_type }})
+    cast({{ spark_string_literal(text) }} as {{ data_type }})
   {%- endif -%}
 {%- endmacro %}
 
 
-{% macro sail_string_literal(text) -%}
+{% macro spark_string_literal(text) -%}
   {#- A SQL string literal: backslash and quote escaped, as the engine's parser reads them. -#}
   '{{ text | replace("\\", "\\\\") | replace("'", "\\'") }}'
 {%- endmacro %}
