@@ -45,9 +45,9 @@ metrics as (
         order_totals.first_order_date,
         order_totals.last_order_date,
         datediff(as_of.as_of_date, order_totals.last_order_date) as days_since_last_order,
-        -- months the customer has been buying, at least one
+        -- whole months from the first to the latest order, at least one
         greatest(
-            1, cast(ceil(months_between(order_totals.last_order_date, order_totals.first_order_date)) as int)
+            1, cast(floor(months_between(order_totals.last_order_date, order_totals.first_order_date)) as int)
         ) as active_months
     from customers
     left join order_totals on customers.customer_id = order_totals.customer_id

@@ -25,6 +25,7 @@ final as (
         country,
         age,
         case
+            when age is null then 'unknown'
             when age < 25 then '18-24'
             when age < 35 then '25-34'
             when age < 50 then '35-49'
