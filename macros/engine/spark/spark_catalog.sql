@@ -3,7 +3,7 @@
   without their schema, and dbt-spark reads a table's columns for the docs
   catalog from that answer only: `dbt docs generate` listed views alone.
   During docs generation each Delta table without its schema gets it from
-  DESCRIBE TABLE, in the lines dbt-spark parses. Other commands pay nothing.
+  the adapter's column list, in the lines dbt-spark parses. Other commands pay nothing.
 -#}
 
 {% macro spark__list_relations_without_caching(relation) %}
@@ -28,17 +28,10 @@
 
 {% macro spark_schema_lines(schema, table) -%}
   {#- A table's columns as SHOW TABLE EXTENDED prints a schema: ` |-- name: type (nullable = true)`. -#}
-  {%- set described = run_query('describe table `' ~ schema ~ '`.`' ~ table ~ '`') -%}
+  {%- set relation = api.Relation.create(schema=schema, identifier=table, type='table') -%}
   {%- set lines = ['Schema: root'] -%}
-  {%- set section = namespace(columns=true) -%}
-  {%- for column in described.rows -%}
-    {#- the columns come first; a blank or `#` row starts the partitioning and other sections -#}
-    {%- if not column[0] or column[0].startswith('#') -%}
-      {%- set section.columns = false -%}
-    {%- endif -%}
-    {%- if section.columns -%}
-      {%- do lines.append(' |-- ' ~ column[0] ~ ': ' ~ column[1] ~ ' (nullable = true)') -%}
-    {%- endif -%}
+  {%- for column in adapter.get_columns_in_relation(relation) -%}
+    {%- do lines.append(' |-- ' ~ column.name ~ ': ' ~ column.data_type ~ ' (nullable = true)') -%}
   {%- endfor -%}
   {{- return('\n'.join(lines) ~ '\n') -}}
 {%- endmacro %}
