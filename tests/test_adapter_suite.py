@@ -1,7 +1,7 @@
 """dbt's own adapter test suite (PyPI `dbt-tests-adapter`, the base classes
 every adapter subclasses) run on both engines the project builds on: the
-local engine (Sail, adapter dbt-sail) and the Apache Spark cluster with Delta
-Lake (adapter dbt-spark, `session` method over Spark Connect). Each test
+local engine (Sail, adapter dbt-sail) and Apache Spark with Delta Lake
+(adapter dbt-spark, `session` method over Spark Connect, executing locally). Each test
 project gets the project's `macros/engine/` and its table format (Delta), as
 a project on either engine has. Every test runs once per engine (`[sail]`,
 `[spark]` in its id).
@@ -126,10 +126,13 @@ def adapter_lake(request, tmp_path_factory):
     settings = make_settings(tmp_path_factory.mktemp(f"adapter_lake_{request.param}"))
     if request.param == "spark":
         assert delta_jars_present(), "Delta Lake's jars are not in pyspark's jars/: run `make setup` with Maven Central"
+        # dbt's semantics, not the cluster, are under test here: one Spark
+        # Connect driver executing locally (the parity test runs the cluster)
         settings = replace(
             settings,
             engine="spark",
             table_format="delta",
+            spark_master="local[2]",
             spark_master_port=free_port(),
             spark_connect_port=free_port(),
         )
