@@ -80,6 +80,10 @@ def _missing_agent(row, rng):
     row["agent_id"] = ""
 
 
+def _unknown_agent(row, rng):
+    row["agent_id"] = f"A9{rng.randint(1000, 9999)}"  # not (yet) in the agent list
+
+
 def _bad_time(row, rng):
     row["end_time"] = "not-a-time"
 
@@ -131,5 +135,5 @@ def _interactions(rng, the_day, day: int, first: int, count: int, agent_ids: lis
                 "resolution": rng.choice(RESOLUTIONS),
             }
         )
-    spoil(rows, rng, [_missing_agent, _bad_time, _end_before_start], 0.01)
+    spoil(rows, rng, [_missing_agent, _unknown_agent, _bad_time, _end_before_start], 0.01)
     return duplicate(rows, rng, 0.01)

@@ -2,17 +2,21 @@
 
 Day 1 delivers full customer and product lists; later days deliver the rows
 that changed (tier, address, price, discontinuation) and new ones. Orders and
-shipping are facts: day 1 carries a backlog, later days ~5 % of it, with late
-orders dated the day before, duplicates and ~1.5 % bad rows.
+shipping: day 1 carries a backlog, later days ~5 % of it, with late orders
+dated the day before, duplicates and ~2 % bad rows; later days also re-deliver
+some of the previous day's orders whose status moved on (processing to
+shipped, shipped to delivered) with their shipping rows, stamped with the time
+of the change.
 """
 
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 from sample_data.common import (
+    PART_ROWS,
     address,
     day_date,
     duplicate,
@@ -42,6 +46,8 @@ PAYMENTS = ["credit_card", "debit_card", "paypal", "bank_transfer", "gift_card"]
 STATUSES = ["delivered"] * 6 + ["shipped"] * 2 + ["processing", "cancelled", "returned"]
 SHIP_METHODS = {"standard": (4.99, 5), "express": (12.99, 2), "overnight": (24.99, 1)}
 WAREHOUSES = ["WH-EAST", "WH-WEST", "WH-CENTRAL"]
+NEXT_STATUS = {"processing": "shipped", "shipped": "delivered"}
+STATUS_CHANGE_SHARE = 0.1  # of the previous day's open orders, re-delivered with their next status
 
 COLUMNS = {
     "customers": [
@@ -215,6 +221,18 @@ def _orphan(row, rng):
     row["customer_id"] = f"C9{rng.randint(10000, 99999)}"
 
 
+def _bad_address(row, rng):
+    row["shipping_address"] = rng.choice(["", "   ", row["shipping_address"].rsplit(",", 1)[0]])
+
+
+def _foreign_currency(row, rng):
+    row["currency"] = rng.choice(["EUR", "GBP"])
+
+
+def _unknown_status(row, rng):
+    row["order_status"] = rng.choice(["on_hold", "backordered"])
+
+
 def _orders(
     rng,
     the_day,
@@ -267,12 +285,63 @@ def _orders(
                 "created_timestamp": order["created_timestamp"],
             }
         )
-    spoil(orders, rng, [_bad_amount, _missing_key, _orphan], 0.015)
+    spoil(orders, rng, [_bad_amount, _missing_key, _orphan, _bad_address, _foreign_currency, _unknown_status], 0.02)
     return duplicate(orders, rng, 0.01), shipping
 
 
+def _order_range(day: int, scale: float) -> tuple[int, int]:
+    """First order number and number of orders of `day`."""
+    size = sizes(scale)["orders"]
+    per_day = max(1, size // 20)
+    return (1, size) if day == 1 else (size + (day - 2) * per_day + 1, per_day)
+
+
+def _status_changes(seed: int, day: int, scale: float) -> tuple[list[dict], list[dict]]:
+    """Orders of the previous day (its first part) whose status moves on today, and their shipping rows.
+
+    The previous day's first part is regenerated from its own seeded generator,
+    so a re-delivered order carries the same customer, product and amount."""
+    customers, products, _, _ = _state(seed, day - 1, scale)
+    first, count = _order_range(day - 1, scale)
+    orders, shipping = _orders(
+        rng_for(seed, DOMAIN, f"orders:{day - 1}"),
+        day_date(day - 1),
+        day - 1,
+        first,
+        min(count, PART_ROWS),
+        customers,
+        products,
+        sorted(customers),
+        sorted(products),
+    )
+    shipments = {s["order_id"]: s for s in shipping}
+    rng = rng_for(seed, DOMAIN, f"status:{day}")
+    changed, changed_shipping, seen = [], [], set()
+    for order in orders:
+        oid = order["order_id"]
+        if not oid or oid in seen or order["order_status"] not in NEXT_STATUS or not _is_amount(order):
+            continue
+        seen.add(oid)
+        if rng.random() >= STATUS_CHANGE_SHARE:
+            continue
+        status = NEXT_STATUS[order["order_status"]]
+        stamp = fmt_ts(ts(day_date(day), rng))
+        changed.append({**order, "order_status": status, "created_timestamp": stamp})
+        eta = date.fromisoformat(shipments[oid]["estimated_delivery"])
+        delivered = (eta + timedelta(days=rng.choice([-1, 0, 0, 1]))).isoformat() if status == "delivered" else ""
+        changed_shipping.append({**shipments[oid], "actual_delivery": delivered, "created_timestamp": stamp})
+    return changed, changed_shipping
+
+
+def _is_amount(order: dict) -> bool:
+    try:
+        float(order["order_amount"])
+    except ValueError:
+        return False
+    return True
+
+
 def generate(root: Path, day: int, seed: int, scale: float) -> dict[str, int]:
-    size = sizes(scale)
     customers, products, delivered_c, delivered_p = _state(seed, day, scale)
     the_day = day_date(day)
     created = fmt_ts(ts(the_day, rng_for(seed, DOMAIN, f"created:{day}")))
@@ -289,13 +358,16 @@ def generate(root: Path, day: int, seed: int, scale: float) -> dict[str, int]:
     files["products"] = landing_file(root, DOMAIN, "products", day, "csv")
     counts[str(files["products"])] = write_csv(files["products"], COLUMNS["products"], prod_rows)
 
-    n_orders = size["orders"] if day == 1 else max(1, size["orders"] // 20)
-    first_order = 1 if day == 1 else size["orders"] + (day - 2) * max(1, size["orders"] // 20) + 1
+    first_order, n_orders = _order_range(day, scale)
     customer_ids, product_ids = sorted(customers), sorted(products)
     for entity in ("orders", "shipping"):
         files[entity] = []
-    for part, start, count, part_rng in fact_parts(rng, seed, DOMAIN, day, first_order, n_orders):
+    orders_rng = rng_for(seed, DOMAIN, f"orders:{day}")  # its own, so that the next day can replay part 0
+    for part, start, count, part_rng in fact_parts(orders_rng, seed, DOMAIN, day, first_order, n_orders):
         orders, shipping = _orders(part_rng, the_day, day, start, count, customers, products, customer_ids, product_ids)
+        if part == 0 and day > 1:
+            changed, changed_shipping = _status_changes(seed, day, scale)
+            orders, shipping = orders + changed, shipping + changed_shipping
         broken = [
             f"BROKEN-LINE-{day}-{f'p{part}-' if part else ''}{i};;no delimiter here"
             for i in range(max(1, count // 2000))

@@ -81,6 +81,31 @@ def test_day_two_changes_dimensions_and_brings_bad_rows(tmp_path):
     assert any("@" not in e for e in emails)  # invalid emails
 
 
+def test_day_two_moves_some_orders_on(tmp_path):
+    # later days re-deliver some of the day before's open orders with their
+    # next status, the same order otherwise, stamped with the day of the change
+    generate_day(tmp_path, 1, scale=0.2, domains=["ecommerce"])
+    generate_day(tmp_path, 2, scale=0.2, domains=["ecommerce"])
+    base = tmp_path / "ecommerce"
+
+    def rows(entity: str, stamp: str) -> dict[str, dict]:
+        with open(base / entity / f"{entity}_{stamp}.csv", newline="") as handle:
+            return {r["order_id"]: r for r in csv.DictReader(handle) if (r["order_id"] or "").startswith("O")}
+
+    day1, day2 = rows("orders", "2025_01_15"), rows("orders", "2025_01_16")
+    moved = {oid: r for oid, r in day2.items() if oid in day1}
+    assert moved
+    for oid, r in moved.items():
+        before = day1[oid]
+        assert (before["order_status"], r["order_status"]) in (("processing", "shipped"), ("shipped", "delivered"))
+        same = ("customer_id", "product_id", "order_amount", "currency", "order_date", "shipping_address")
+        assert all(r[c] == before[c] for c in same), oid
+        assert r["created_timestamp"].startswith("2025-01-16")
+    shipping = rows("shipping", "2025_01_16")
+    delivered = [oid for oid, r in moved.items() if r["order_status"] == "delivered"]
+    assert delivered and all(shipping[oid]["actual_delivery"] for oid in delivered)
+
+
 def test_generated_days_are_recorded_for_next_day(tmp_path):
     from sample_data import generate_days, generated_state
 

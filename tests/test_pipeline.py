@@ -222,10 +222,64 @@ def test_day2_snapshot_closes_exactly_the_changed_customers(day2, lake, spark):
     assert new_ids <= seen
 
 
+def _latest_orders(folder: Path, day: int) -> dict[str, dict]:
+    """Order id -> the last row for it in that day's files that the ingest lands (a parseable amount)."""
+    stamp = f"2025_01_{14 + day}"
+    rows = {}
+    for path in sorted(folder.glob(f"orders_{stamp}*.csv")):
+        with open(path, newline="") as handle:
+            for r in csv.DictReader(handle):
+                if (r.get("order_id") or "").startswith("O") and _decimal(r["order_amount"]) is not None:
+                    rows[r["order_id"]] = r
+    return rows
+
+
+def test_day2_order_history_closes_exactly_the_orders_whose_status_moved(day2, lake, spark):
+    folder = lake.landing / "ecommerce" / "orders"
+    before, after = _latest_orders(folder, 1), _latest_orders(folder, 2)
+    moved = {oid: r for oid, r in after.items() if oid in before and r["order_status"] != before[oid]["order_status"]}
+    assert moved, "day 2 should move some orders on"
+
+    closed = spark.sql(
+        "select order_id, order_status, dbt_valid_to from ci_snapshots.snp_ecommerce__orders where dbt_valid_to is not null"
+    ).collect()
+    assert sorted(r["order_id"] for r in closed) == sorted(moved)
+    current = {
+        r["order_id"]: r
+        for r in spark.sql(
+            "select order_id, order_status, dbt_valid_from from ci_snapshots.snp_ecommerce__orders where dbt_valid_to is null"
+        ).collect()
+    }
+    for old in closed:
+        new = moved[old["order_id"]]
+        assert old["order_status"] == before[old["order_id"]]["order_status"]
+        assert current[old["order_id"]]["order_status"] == new["order_status"]
+        # validity comes from the source's time of the change, not the build's
+        assert old["dbt_valid_to"] == current[old["order_id"]]["dbt_valid_from"]
+        assert str(old["dbt_valid_to"]) == new["created_timestamp"]
+
+
+def test_day2_orders_carry_the_customer_tier_of_their_day(day2, lake, spark):
+    folder = lake.landing / "ecommerce" / "customers"
+    before = _customers(folder / "customers_2025_01_15.csv")
+    after = _customers(folder / "customers_2025_01_16.csv")
+    upgraded = {cid for cid, r in after.items() if cid in before and r["customer_tier"] != before[cid]["customer_tier"]}
+    rows = spark.sql(
+        "select customer_id, order_date, customer_tier, customer_tier_at_order from ci_gold.fct_ecommerce__orders"
+    ).collect()
+    old_orders = [r for r in rows if r["customer_id"] in upgraded and str(r["order_date"]) < "2025-01-16"]
+    assert old_orders, "some customers whose tier changed on day 2 ordered before"
+    for r in old_orders:
+        assert r["customer_tier_at_order"] == before[r["customer_id"]]["customer_tier"], r
+        assert r["customer_tier"] == after[r["customer_id"]]["customer_tier"], r
+    unchanged = [r for r in rows if r["customer_id"] not in upgraded]
+    assert all(r["customer_tier_at_order"] == r["customer_tier"] for r in unchanged)
+
+
 def test_day2_every_domain_snapshot_records_history(day2, lake, spark):
     # day 2 changes rows of every snapshotted entity
     snapshots = [r[1] for r in spark.sql("show tables in ci_snapshots").collect()]
-    assert len(snapshots) == 9
+    assert len(snapshots) == 11
     for table in snapshots:
         closed, current, keys = spark.sql(
             f"select count(dbt_valid_to), count(*) - count(dbt_valid_to), count(distinct dbt_scd_id) from ci_snapshots.{table}"
@@ -303,15 +357,18 @@ def test_ecommerce_revenue_matches_the_landing_files(day2, lake, spark):
     usable = [
         o for o in orders.values() if o["customer_id"] in customers and o["product_id"] in products and o["amount"] > 0
     ]
-    revenue_orders = [o for o in usable if o["order_status"] not in ("cancelled", "returned")]
+    usd = [o for o in usable if o["currency"].strip().upper() == "USD"]
+    revenue_orders = [o for o in usd if o["order_status"].strip().lower() in ("processing", "shipped", "delivered")]
+    known = ("processing", "shipped", "delivered", "cancelled", "returned")
     expected_revenue = sum(o["amount"] for o in revenue_orders)
 
-    row = spark.sql(
-        "select total_orders, total_revenue, orders_received from ci_gold.rpt_ecommerce__analytics_summary"
-    ).collect()[0]
+    row = spark.sql("select * from ci_gold.rpt_ecommerce__analytics_summary").collect()[0]
     assert row["orders_received"] == len(orders)
     assert row["total_orders"] == len(revenue_orders)
     assert row["total_revenue"] == expected_revenue
+    # the sample data has non-USD and unknown-status orders; each is excluded and counted
+    assert row["orders_excluded_non_usd"] == len(usable) - len(usd) > 0
+    assert row["orders_excluded_unknown_status"] == sum(o["order_status"].strip().lower() not in known for o in usd) > 0
 
 
 def test_retail_category_and_payment_figures_match_the_landing_files(day2, lake, spark):
@@ -363,13 +420,15 @@ def test_contact_center_agent_counts_match_the_landing_files(day2, lake, spark):
         counts = expected.setdefault(r["agent_id"], [0, 0])
         counts[0] += 1
         counts[1] += r["resolution"] == "Resolved"
-    actual = {
-        r["agent_id"]: [r["total_interactions"], r["resolved_interactions"]]
-        for r in spark.sql(
-            "select agent_id, total_interactions, resolved_interactions from ci_gold.rpt_contact_center__agent_dashboard"
-        ).collect()
-    }
+    rows = spark.sql("select * from ci_gold.rpt_contact_center__agent_dashboard").collect()
+    actual = {r["agent_id"]: [r["total_interactions"], r["resolved_interactions"]] for r in rows}
     assert actual == expected
+    # interactions of agents missing from the agent list are kept and flagged, not a failed build
+    agents = {r["agent_id"] for r in _csv_rows(lake.landing / "contact_center" / "agents", 4)}
+    unknown = {r["agent_id"]: r for r in rows if r["agent_id"] not in agents}
+    assert unknown, "the sample data has interactions of unknown agents"
+    assert all(not r["is_known_agent"] and r["team"] == "Unassigned" for r in unknown.values())
+    assert all(r["is_known_agent"] for r in rows if r["agent_id"] in agents)
 
 
 def test_cx_nps_matches_the_landing_files(day2, lake, spark):
@@ -391,9 +450,9 @@ def test_cx_nps_matches_the_landing_files(day2, lake, spark):
         detractors = sum(1 for s in nps if s <= 6)
         expected[survey_type] = (len(rows), round(100.0 * (promoters - detractors) / len(nps), 6))
     actual = {
-        r["survey_type"]: (r["response_count"], round(r["nps_score"], 6))
+        r["survey_type"]: (r["response_count"], round(r["net_promoter_score"], 6))
         for r in spark.sql(
-            "select survey_type, response_count, nps_score from ci_gold.rpt_cx__survey_metrics"
+            "select survey_type, response_count, net_promoter_score from ci_gold.rpt_cx__survey_metrics"
         ).collect()
     }
     assert actual == expected

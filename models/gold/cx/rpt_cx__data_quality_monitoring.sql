@@ -1,6 +1,9 @@
-{#- The document's data-quality monitoring, per layer: record counts, null
+{#- Data-quality monitoring of the surveys, per layer: record counts, null
     rates of the critical columns and out-of-range scores for bronze and
-    silver surveys, and the gold metrics' coverage of silver. -#}
+    silver, the gold metrics' coverage of silver, and each layer's
+    processing latency: minutes from the newest survey row's landing in
+    bronze to the dbt build that brought it into silver, or that last
+    rebuilt gold. -#}
 with
 
 bronze as (
@@ -24,21 +27,32 @@ silver as (
         cast(avg(case when nps_score is null then 1 else 0 end) as double) as null_rate_nps,
         count(case when not is_valid_satisfaction then 1 end) as invalid_satisfaction,
         count(case when not is_valid_nps then 1 end) as invalid_nps,
-        max(_ingested_at) as last_loaded_at
+        max(_ingested_at) as last_loaded_at,
+        round(cast(unix_timestamp(max(_built_at)) - unix_timestamp(max(_ingested_at)) as double) / 60, 1)
+            as processing_latency_minutes
     from silver_surveys
+),
+
+landed as (
+    select max(_ingested_at) as newest_ingested_at from silver_surveys
 ),
 
 gold as (
     select
         'gold' as layer,
-        sum(response_count) as record_count,
+        sum(gold_metrics.response_count) as record_count,
         cast(0 as double) as null_rate_customer_id,
-        cast(avg(case when avg_satisfaction is null then 1 else 0 end) as double) as null_rate_satisfaction,
-        cast(avg(case when avg_nps is null then 1 else 0 end) as double) as null_rate_nps,
+        cast(avg(case when gold_metrics.avg_satisfaction is null then 1 else 0 end) as double)
+            as null_rate_satisfaction,
+        cast(avg(case when gold_metrics.avg_nps is null then 1 else 0 end) as double) as null_rate_nps,
         cast(0 as bigint) as invalid_satisfaction,
         cast(0 as bigint) as invalid_nps,
-        cast(null as timestamp) as last_loaded_at
+        cast(null as timestamp) as last_loaded_at,
+        round(
+            cast(unix_timestamp({{ build_stamp() }}) - unix_timestamp(max(landed.newest_ingested_at)) as double) / 60, 1
+        ) as processing_latency_minutes
     from gold_metrics
+    cross join landed
 ),
 
 final as (

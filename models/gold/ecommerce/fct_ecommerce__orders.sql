@@ -1,6 +1,12 @@
 {#- One row per usable order (validation severity below HIGH), enriched with
     product, customer and shipment attributes and the document's business
-    metrics: revenue, estimated cost and gross profit. -#}
+    metrics: revenue, estimated cost and gross profit. Revenue counts an
+    order whose status is a revenue status (var ecommerce_revenue_statuses)
+    and whose currency is USD; every other order has revenue 0 and says why
+    in revenue_exclusion_reason. -#}
+{%- set revenue_statuses = var("ecommerce_revenue_statuses") %}
+{%- set known_statuses = var("ecommerce_order_statuses") %}
+
 with
 
 orders as (
@@ -16,12 +22,54 @@ customers as (
     select * from {{ ref('stg_ecommerce__customers') }}
 ),
 
+-- every version of every customer; parquet has no snapshots
+-- (macros/engine/table_format.sql), so there the current one is the only one
+customer_versions as (
+    {%- if supports_merge() %}
+        select * from {{ ref('snp_ecommerce__customers') }}
+    {%- else %}
+        select
+            customer_id,
+            customer_tier,
+            cast(null as timestamp) as dbt_valid_from,
+            cast(null as timestamp) as dbt_valid_to
+        from customers
+    {%- endif %}
+),
+
 shipping as (
     select * from {{ ref('stg_ecommerce__shipping') }}
 ),
 
 margins as (
     select * from {{ ref('ecommerce_category_margins') }}
+),
+
+-- the customer's version valid when the order date began; an order placed
+-- before the customer's first delivery takes that first version
+versions_at_order as (
+    select
+        orders.order_id,
+        customer_versions.customer_tier,
+        row_number() over (
+            partition by orders.order_id
+            order by
+                case when customer_versions.dbt_valid_from <= cast(orders.order_date as timestamp) then 0 else 1 end,
+                customer_versions.dbt_valid_from
+        ) as version_rank
+    from orders
+    inner join customer_versions
+        on
+            orders.customer_id = customer_versions.customer_id
+            and cast(orders.order_date as timestamp) < coalesce(customer_versions.dbt_valid_to, timestamp '9999-12-31')
+),
+
+tier_at_order as (
+    select
+        order_id,
+        customer_tier
+    from versions_at_order
+    where version_rank = 1
 ),
 
 enriched as (
@@ -36,6 +84,7 @@ enriched as (
         products.subcategory,
         products.brand,
         customers.customer_tier,
+        tier_at_order.customer_tier as customer_tier_at_order,
         customers.state as customer_state,
         orders.payment_method,
         orders.order_status,
@@ -52,12 +101,18 @@ enriched as (
 
         -- measures
         orders.order_amount,
-        orders.order_status not in ('cancelled', 'returned') as is_revenue_order,
+        case
+            when not orders.is_valid_currency then 'not USD'
+            when coalesce(orders.order_status, '') not in ('{{ known_statuses | join("', '") }}')  -- noqa: LT05
+                then 'unknown status'
+            when orders.order_status not in ('{{ revenue_statuses | join("', '") }}') then orders.order_status  -- noqa: LT05
+        end as revenue_exclusion_reason,
         shipping.shipping_cost,
         cast(orders.order_amount * coalesce(margins.cost_ratio, 1) as decimal(14, 2)) as estimated_cost
     from orders
     inner join products on orders.product_id = products.product_id
     left join customers on orders.customer_id = customers.customer_id
+    left join tier_at_order on orders.order_id = tier_at_order.order_id
     left join shipping on orders.order_id = shipping.order_id
     left join margins on products.category = margins.category
 ),
@@ -65,8 +120,9 @@ enriched as (
 final as (
     select
         *,
-        case when is_revenue_order then order_amount else 0 end as revenue,
-        case when is_revenue_order then order_amount - estimated_cost else 0 end as gross_profit
+        revenue_exclusion_reason is null as is_revenue_order,
+        case when revenue_exclusion_reason is null then order_amount else 0 end as revenue,
+        case when revenue_exclusion_reason is null then order_amount - estimated_cost else 0 end as gross_profit
     from enriched
 )
 

@@ -20,6 +20,11 @@ order_kpis as (
         count(case when is_revenue_order then order_id end) as total_orders,
         cast(sum(revenue) as decimal(14, 2)) as total_revenue,
         cast(sum(gross_profit) as decimal(14, 2)) as total_gross_profit,
+        count(case when revenue_exclusion_reason in ('cancelled', 'returned') then order_id end)
+            as orders_cancelled_or_returned,
+        count(case when revenue_exclusion_reason = 'unknown status' then order_id end)
+            as orders_excluded_unknown_status,
+        count(case when revenue_exclusion_reason = 'not USD' then order_id end) as orders_excluded_non_usd,
         count(distinct product_id) as products_sold
     from orders
 ),
@@ -47,6 +52,9 @@ final as (
         cast(order_kpis.total_revenue / nullif(order_kpis.total_orders, 0) as decimal(14, 2)) as avg_order_value,
         order_kpis.total_gross_profit,
         cast(order_kpis.total_gross_profit as double) / nullif(order_kpis.total_revenue, 0) as profit_margin,
+        order_kpis.orders_cancelled_or_returned,
+        order_kpis.orders_excluded_unknown_status,
+        order_kpis.orders_excluded_non_usd,
         order_kpis.products_sold,
         customer_kpis.total_customers,
         customer_kpis.buying_customers,

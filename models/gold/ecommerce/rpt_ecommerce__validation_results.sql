@@ -1,7 +1,10 @@
 {#- The document's validation_results: one row per validation rule
     (ecommerce_validation_rules) with the records checked, the records failing
     and the severity - the rule's own when any record fails, NONE when none
-    does. -#}
+    does. Each rule's check comes from the ecommerce_validation_checks macro
+    and runs on the model of the table the seed names. -#}
+{%- set checks = ecommerce_validation_checks() %}
+
 with
 
 rules as (
@@ -24,85 +27,43 @@ inventory as (
     select * from {{ ref('stg_ecommerce__inventory') }}
 ),
 
-order_checks as (
+shipping as (
+    select * from {{ ref('stg_ecommerce__shipping') }}
+),
+
+all_orders as (
+    select * from {{ ref('stg_ecommerce__orders') }}
+),
+
+shipments as (
     select
-        count(*) as n_checked,
-        count(case when not has_known_customer then 1 end) as orphaned_customer,
-        count(case when not has_known_product then 1 end) as orphaned_product,
-        count(case when not is_valid_amount then 1 end) as non_positive_amount,
-        count(case when not is_valid_currency then 1 end) as invalid_currency,
-        count(case when not is_valid_status then 1 end) as unknown_order_status,
-        count(case when is_discontinued_product then 1 end) as discontinued_product_ordered,
-        count(case when not has_shipment then 1 end) as missing_shipment
-    from orders
+        shipping.*,
+        all_orders.order_id is not null as has_known_order
+    from shipping
+    left join all_orders on shipping.order_id = all_orders.order_id
 ),
 
 failures as (
-    select
-        'orphaned_customer' as rule_id,
-        n_checked,
-        orphaned_customer as n_failed
-    from order_checks
-    union all
-    select
-        'orphaned_product' as rule_id,
-        n_checked,
-        orphaned_product as n_failed
-    from order_checks
-    union all
-    select
-        'non_positive_amount' as rule_id,
-        n_checked,
-        non_positive_amount as n_failed
-    from order_checks
-    union all
-    select
-        'invalid_currency' as rule_id,
-        n_checked,
-        invalid_currency as n_failed
-    from order_checks
-    union all
-    select
-        'unknown_order_status' as rule_id,
-        n_checked,
-        unknown_order_status as n_failed
-    from order_checks
-    union all
-    select
-        'discontinued_product_ordered' as rule_id,
-        n_checked,
-        discontinued_product_ordered as n_failed
-    from order_checks
-    union all
-    select
-        'missing_shipment' as rule_id,
-        n_checked,
-        missing_shipment as n_failed
-    from order_checks
-    union all
-    select
-        'invalid_email' as rule_id,
-        count(*) as n_checked,
-        count(case when not is_valid_email then 1 end) as n_failed
-    from customers
-    union all
-    select
-        'invalid_phone' as rule_id,
-        count(*) as n_checked,
-        count(case when not is_valid_phone then 1 end) as n_failed
-    from customers
-    union all
-    select
-        'non_positive_price' as rule_id,
-        count(*) as n_checked,
-        count(case when not is_valid_price then 1 end) as n_failed
-    from products
-    union all
-    select
-        'stock_status_mismatch' as rule_id,
-        count(*) as n_checked,
-        count(case when stock_status != expected_stock_status then 1 end) as n_failed
-    from inventory
+    {%- set relations = {
+        'orders': 'orders',
+        'customers': 'customers',
+        'products': 'products',
+        'inventory': 'inventory',
+        'shipping': 'shipments',
+    } %}
+    {%- for table, relation in relations.items() %}
+        {%- set outer_loop = loop %}
+        {%- for rule_id, failed in checks[table].items() %}
+            select
+                '{{ rule_id }}' as rule_id,
+                count(*) as n_checked,
+                count(case when {{ failed }} then 1 end) as n_failed
+            from {{ relation }}
+            {%- if not (outer_loop.last and loop.last) %}
+                union all
+            {%- endif %}
+        {%- endfor %}
+    {%- endfor %}
 ),
 
 final as (

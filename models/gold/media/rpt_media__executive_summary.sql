@@ -1,6 +1,6 @@
-{#- The document's gold.executive_summary: one row of KPIs per day - sessions,
-    watch hours, data delivered, error rate, start-up time, and the day's
-    engagement from the metrics feed. -#}
+{#- Executive KPIs, one row per day: sessions, watch hours, data delivered,
+    error rate, start-up time (average and p95 of the day, and p95 of the
+    whole period), and the day's engagement from the metrics feed. -#}
 with
 
 sessions as (
@@ -19,9 +19,16 @@ delivery_kpis as (
         cast(sum(watch_seconds) as double) / 3600 as watch_hours,
         cast(sum(bytes_delivered) as double) / 1e9 as gigabytes_delivered,
         cast(avg(case when is_error then 1 else 0 end) as double) as error_rate,
-        cast(avg(startup_time_ms) as double) as avg_startup_time_ms
+        cast(avg(startup_time_ms) as double) as avg_startup_time_ms,
+        percentile(startup_time_ms, 0.95) as p95_startup_time_ms
     from sessions
     group by event_date
+),
+
+-- a percentile of all sessions: daily p95s cannot be averaged into one
+period_kpis as (
+    select percentile(startup_time_ms, 0.95) as period_p95_startup_time_ms
+    from sessions
 ),
 
 engagement_kpis as (
@@ -37,9 +44,11 @@ final as (
     select
         delivery_kpis.*,
         coalesce(engagement_kpis.view_count, 0) as view_count,
-        coalesce(engagement_kpis.interactions, 0) as engagement_interactions
+        coalesce(engagement_kpis.interactions, 0) as engagement_interactions,
+        period_kpis.period_p95_startup_time_ms
     from delivery_kpis
     left join engagement_kpis on delivery_kpis.kpi_date = engagement_kpis.kpi_date
+    cross join period_kpis
 )
 
 select * from final

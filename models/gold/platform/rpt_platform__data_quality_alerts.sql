@@ -1,8 +1,8 @@
 {#- Data-quality alerts: every rule of platform_alert_rules evaluated on its
     metric, one row per rule and subject (a source or a layer). Metrics:
     quarantine rate and row-count change of each source's latest batch, how
-    far a source's last load is behind the newest one, and the cx null and
-    invalid-score rates per layer. A critical breach fails the build (the
+    far a source's last load is behind the newest one, and the cx processing
+    latency and invalid-score rates per layer. A critical breach fails the build (the
     error test in the yml); report_alerts prints every breach. -#}
 with
 
@@ -64,9 +64,15 @@ metrics as (
     from latest_batches
     union all
     select
-        'null_rate_customer_id' as metric,
+        'processing_latency_minutes' as metric,
         layer as subject,
-        null_rate_customer_id as metric_value
+        processing_latency_minutes as metric_value
+    from survey_quality
+    union all
+    select
+        'invalid_nps_rate' as metric,
+        layer as subject,
+        cast(invalid_nps as double) / nullif(record_count, 0) as metric_value
     from survey_quality
     union all
     select

@@ -24,6 +24,7 @@ final as (
         supervisors.supervisor_id,
 
         -- attributes
+        agents.agent_id is not null as is_known_agent,
         coalesce(agents.agent_name, 'Unknown') as agent_name,
         coalesce(agents.team, 'Unassigned') as team,
         coalesce(supervisors.supervisor_name, 'Unknown') as supervisor_name,

@@ -1,5 +1,7 @@
-{#- The document's features table: one row per valid survey response with
-    features for analysis (timing, text, the customer's segment and tenure). -#}
+{#- The features table: one row per survey response with features for
+    analysis (timing, text, the customer's segment and tenure). A score
+    outside 0-10 is null here, so every average over this table is taken
+    over that score's own valid values, as in rpt_cx__survey_metrics. -#}
 with
 
 surveys as (
@@ -16,8 +18,8 @@ final as (
         surveys.customer_id,
         surveys.survey_type,
         surveys.channel,
-        surveys.satisfaction_score,
-        surveys.nps_score,
+        case when surveys.is_valid_satisfaction then surveys.satisfaction_score end as satisfaction_score,
+        case when surveys.is_valid_nps then surveys.nps_score end as nps_score,
         surveys.satisfaction_category,
         surveys.nps_category,
         hour(surveys.responded_at) as response_hour,
@@ -30,7 +32,6 @@ final as (
         surveys.response_date
     from surveys
     left join customers on surveys.customer_id = customers.customer_id
-    where surveys.is_valid_satisfaction and surveys.is_valid_nps
 )
 
 select * from final

@@ -38,6 +38,8 @@ final as (
         -- validation flags (document: "validates order amounts, customer IDs and product IDs")
         coalesce(order_amount > 0, false) as is_valid_amount,
         coalesce(upper(trim(currency)) = 'USD', false) as is_valid_currency,
+        coalesce(regexp_like(trim(shipping_address), '{{ var("shipping_address_regex") }}'), false)
+            as is_valid_shipping_address,
 
         -- dates and timestamps
         order_date,
