@@ -5,7 +5,6 @@
     and whose currency is USD; every other order has revenue 0 and says why
     in revenue_exclusion_reason. -#}
 {%- set revenue_statuses = var("ecommerce_revenue_statuses") %}
-{%- set known_statuses = var("ecommerce_order_statuses") %}
 
 with
 
@@ -103,8 +102,7 @@ enriched as (
         orders.order_amount,
         case
             when not orders.is_valid_currency then 'not USD'
-            when coalesce(orders.order_status, '') not in ('{{ known_statuses | join("', '") }}')  -- noqa: LT05
-                then 'unknown status'
+            when not coalesce(orders.is_valid_status, false) then 'unknown status'
             when orders.order_status not in ('{{ revenue_statuses | join("', '") }}') then orders.order_status  -- noqa: LT05
         end as revenue_exclusion_reason,
         shipping.shipping_cost,

@@ -31,16 +31,12 @@ shipping as (
     select * from {{ ref('stg_ecommerce__shipping') }}
 ),
 
-all_orders as (
-    select * from {{ ref('stg_ecommerce__orders') }}
-),
-
 shipments as (
     select
         shipping.*,
-        all_orders.order_id is not null as has_known_order
+        orders.order_id is not null as has_known_order
     from shipping
-    left join all_orders on shipping.order_id = all_orders.order_id
+    left join orders on shipping.order_id = orders.order_id
 ),
 
 failures as (
