@@ -87,6 +87,19 @@ snapshots:
     config: {unique_key: id, strategy: check, check_cols: [v]}
 """,
     "seeds/codes.csv": "code,label\nA,Alpha\nB,Beta\n",
+    "models/contracted.sql": """
+{{ config(materialized='table') }}
+select cast(id as {{ var('id_type', 'bigint') }}) as id, 'v' as v
+from (select explode(sequence(1, 3)) as id) as ids
+""",
+    "models/contracted.yml": """
+models:
+  - name: contracted
+    config: {contract: {enforced: true}}
+    columns:
+      - {name: id, data_type: bigint}
+      - {name: v, data_type: string}
+""",
 }
 
 
@@ -137,7 +150,7 @@ def columns(settings, table: str) -> list[str]:
 def test_build_rebuild_and_change_columns(project):
     root, settings = project
     first = build(project)
-    assert len([r for r in first if not r["unique_id"].startswith("operation.")]) == 9  # the hook aside
+    assert len([r for r in first if not r["unique_id"].startswith("operation.")]) == 10  # the hook aside
     build(project)  # right after the first: everything replaced or merged again
     assert query(settings, "select count(*) from ovr_silver.wide_incremental") == [(3,)]
     assert query(settings, "select count(*) from ovr_snapshots.wide_snapshot") == [(3,)]
@@ -222,3 +235,17 @@ def test_row_level_tests_read_the_rows_of_the_latest_build(project):
     results = [r for r in results if r["unique_id"].startswith("test.")]  # the on-run-start hook aside
     assert "max(_built_at)" in next(compiled.rglob("not_null_*.sql")).read_text()
     assert {r["unique_id"].split(".")[2].split("_")[0]: r["failures"] for r in results} == {"not": 1, "unique": 0}
+
+
+def test_a_broken_contract_fails_before_the_table_it_would_replace_is_dropped(project):
+    """Sail has no CREATE OR REPLACE, so a rebuild drops the old table first:
+    the contract is checked before that, and the table stays as it was."""
+    root, settings = project
+    build(project, "--select", "contracted")
+    assert query(settings, "select count(*) from ovr_silver.contracted") == [(3,)]
+    root_args = ["--project-dir", str(root), "--profiles-dir", str(root), "--select", "contracted"]
+    env = {**settings.env(), "DBT_TARGET_PATH": str(root / "target"), "DBT_LOG_PATH": str(root / "logs")}
+    broken = run([DBT, "run", *root_args, "--vars", "{id_type: int}"], env=env, check=False)
+    assert broken.returncode != 0
+    assert "enforced contract that failed" in broken.stdout and "data type mismatch" in broken.stdout
+    assert query(settings, "select count(*) from ovr_silver.contracted") == [(3,)]

@@ -49,16 +49,17 @@
   {%- if temporary or language != 'sql' -%}
     {{ return(spark__create_table_as(temporary, relation, compiled_code, language)) }}
   {%- endif -%}
+  {#- An enforced contract: dbt's check of names and types comes first, so a
+      model that breaks its contract leaves the table it would replace. -#}
+  {%- if config.get('contract').enforced -%}
+    {{ get_assert_columns_equivalent(compiled_code) }}
+    {%- set compiled_code = get_select_subquery(compiled_code) -%}
+  {%- endif %}
   {#- Stands in for CREATE OR REPLACE: drop, then create in a new generation. -#}
   {%- set existing = adapter.get_relation(database=relation.database, schema=relation.schema, identifier=relation.identifier) -%}
   {%- if existing is not none -%}
     {% do adapter.drop_relation(existing) %}
   {%- endif -%}
-  {#- an enforced contract: dbt's check of names and types before anything is built, as dbt-spark does -#}
-  {%- if config.get('contract').enforced -%}
-    {{ get_assert_columns_equivalent(compiled_code) }}
-    {%- set compiled_code = get_select_subquery(compiled_code) -%}
-  {%- endif %}
   {%- if config.get('materialized') == 'incremental' -%}
     {%- set compiled_code = sail_nullable_select(compiled_code) -%}
   {%- endif %}
@@ -75,13 +76,14 @@
 
 
 {% macro sail__create_view_as(relation, sql) -%}
+  {#- The contract is checked before the old view is dropped. -#}
+  {%- if config.get('contract').enforced -%}
+    {{ get_assert_columns_equivalent(sql) }}
+  {%- endif %}
   {#- No CREATE OR REPLACE VIEW and no ALTER VIEW: drop, then create. -#}
   {%- call statement('drop_view_before_create') -%}
     drop view if exists {{ relation }}
   {%- endcall -%}
-  {%- if config.get('contract').enforced -%}
-    {{ get_assert_columns_equivalent(sql) }}
-  {%- endif %}
   create view {{ relation }}
   {{ comment_clause() }}
   as
