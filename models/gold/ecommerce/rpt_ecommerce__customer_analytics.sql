@@ -44,7 +44,7 @@ metrics as (
         cast(coalesce(order_totals.total_gross_profit, 0) as decimal(14, 2)) as total_gross_profit,
         order_totals.first_order_date,
         order_totals.last_order_date,
-        datediff(as_of.as_of_date, order_totals.last_order_date) as days_since_last_order,
+        cast(datediff(as_of.as_of_date, order_totals.last_order_date) as int) as days_since_last_order,
         -- whole months from the first to the latest order, at least one
         greatest(
             1, cast(floor(months_between(order_totals.last_order_date, order_totals.first_order_date)) as int)
