@@ -70,12 +70,28 @@ def _docs(args: argparse.Namespace) -> int:
             code = pipeline.dbt(conf, ["docs", "generate"])
         if code != 0:
             return code
+        pipeline.build_lineage()
     print(f"docs site: http://127.0.0.1:{args.port}/  (Ctrl-C stops it)", flush=True)
     serve = ["docs", "serve", "--host", "127.0.0.1", "--port", str(args.port), "--no-browser"]
     try:
         return pipeline.dbt(conf, serve)
     except KeyboardInterrupt:
         return 0
+
+
+def _lineage(args: argparse.Namespace) -> int:
+    from lakehouse import lineage
+
+    try:
+        if args.build or not (lineage.target_dir() / "lineage.json").exists():
+            pipeline.build_lineage()
+        data = lineage.load_saved()
+        if args.column:
+            print(lineage.report(data, args.column, args.direction, args.filters))
+    except lineage.LineageError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    return 0
 
 
 def _prod_state(args: argparse.Namespace) -> int:
@@ -154,6 +170,17 @@ def build_parser() -> argparse.ArgumentParser:
     docs.add_argument("--no-generate", action="store_true", help="serve what was generated last")
     docs.add_argument("--keep-engine", action="store_true")
     docs.set_defaults(func=_docs)
+    trace = sub.add_parser(
+        "lineage",
+        help="column lineage: upstream and downstream columns of <model>.<column> (from target/lineage.json)",
+    )
+    trace.add_argument("column", nargs="?", help="<model>.<column>, <source>.<table>.<column> or <unique_id>.<column>")
+    trace.add_argument(
+        "--build", action="store_true", help="rebuild lineage.json from dbt's manifest and catalog first"
+    )
+    trace.add_argument("--direction", choices=("both", "upstream", "downstream"), default="both")
+    trace.add_argument("--filters", action="store_true", help="also follow columns used only to filter or join rows")
+    trace.set_defaults(func=_lineage)
     _add_slim_ci_commands(sub)
     return parser
 

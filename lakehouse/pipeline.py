@@ -2,7 +2,7 @@
 
 run:      engine up -> sample data (if the landing folder is empty) -> ingest
           -> dbt build (seeds, silver, snapshots, gold, tests) -> dbt docs
-          -> clean old table generations.
+          -> column lineage -> clean old table generations.
 next-day: lands the day after the last one generated, then the same steps.
 """
 
@@ -84,10 +84,25 @@ def build(settings: Settings, target: str | None) -> dict[str, float]:
         "freshness": run_step("source freshness", [bin_path("dbt"), "source", "freshness"], env),
         "dbt build": run_step("dbt build", [bin_path("dbt"), "build"], env),
         "dbt docs": run_step("dbt docs generate", [bin_path("dbt"), "docs", "generate"], env),
+        "lineage": build_lineage(),
     }
     if settings.engine == "sail":
         timings["gc"] = collect_garbage(settings)
     return timings
+
+
+def build_lineage() -> float:
+    """Column lineage from the artifacts docs generate just wrote (lakehouse/lineage.py)."""
+    from lakehouse import lineage
+
+    started = time.monotonic()
+    graph = lineage.build()
+    _, page = lineage.write(graph)
+    columns = sum(len(node["columns"]) for node in graph["nodes"].values())
+    print(f"lineage: {columns} columns of {len(graph['nodes'])} nodes in {graph['seconds']:.1f} s -> {page}")
+    for uid, error in graph["errors"].items():
+        print(f"  lineage not traced for {uid}: {error}")
+    return time.monotonic() - started
 
 
 def collect_garbage(settings: Settings) -> float:
@@ -115,6 +130,7 @@ def summary(settings: Settings, timings: dict[str, float]) -> None:
         f"  tables    : {settings.warehouse}  ({settings.table_format} on {settings.engine}; metastore in {settings.metastore})"
     )
     print(f"  docs      : {REPO_ROOT / 'target' / 'index.html'}  (serve with `make docs-serve`)")
+    print(f"  lineage   : {REPO_ROOT / 'target' / 'lineage.html'}  (column lineage, linked from the docs site)")
 
 
 def main_job(settings: Settings, days: int, scale: float, seed: int, target: str | None, keep_engine: bool) -> None:

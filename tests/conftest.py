@@ -8,6 +8,9 @@ import os
 import shutil
 import subprocess
 import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -63,6 +66,75 @@ def run(cmd: list[str], env: dict | None = None, check: bool = True) -> subproce
             f"{' '.join(cmd)} exited {result.returncode}\n--- stdout\n{result.stdout[-6000:]}\n--- stderr\n{result.stderr[-4000:]}"
         )
     return result
+
+
+BROWSER_FLAGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--window-size=1600,1000",
+]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium, headless, driven by Selenium (never online)."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    chromium, driver_path = shutil.which("chromium"), shutil.which("chromedriver")
+    assert chromium and driver_path, (
+        "chromium / chromedriver missing: `make test` installs them (scripts/bootstrap.sh --browser)"
+    )
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for flag in BROWSER_FLAGS:
+        options.add_argument(flag)
+    os.environ["SE_OFFLINE"] = "true"  # never let Selenium look for a driver online
+    driver = webdriver.Chrome(service=Service(executable_path=driver_path), options=options)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def wait_for(predicate, timeout: float = 60, what: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.3)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@contextmanager
+def serve_docs(generate: bool) -> Iterator[str]:
+    """`python -m lakehouse docs` on a free port (with `--no-generate`: what
+    was generated last, as `make docs-serve`); yields its URL, stops it after."""
+    port = free_port()
+    cmd = [sys.executable, "-m", "lakehouse", "docs", "--port", str(port)]
+    server = subprocess.Popen(
+        cmd if generate else [*cmd, "--no-generate"],
+        cwd=REPO,
+        env=os.environ.copy(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 240
+        while not engine.port_open(port):
+            assert server.poll() is None, server.stdout.read()[-3000:]
+            assert time.monotonic() < deadline, "the docs site did not come up"
+            time.sleep(0.5)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        os.killpg(server.pid, 15)  # the CLI and the dbt server it runs
+        server.wait(timeout=30)
+    wait_for(lambda: not engine.port_open(port), timeout=30, what="the docs server to stop")
 
 
 def copy_checkout(dest: Path) -> Path:

@@ -6,82 +6,20 @@ the graph is saved next to the test's lake (docs-lineage.png)."""
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
-import sys
 import time
 
 import pytest
 
-from conftest import REPO, free_port
-from lakehouse import engine
+from conftest import serve_docs, wait_for
 
 MODEL = "model.lakehouse.rpt_retail__category_analytics"
-BROWSER_FLAGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--window-size=1600,1000",
-]
 
 
 @pytest.fixture(scope="module")
 def docs_site(lake):
     """`python -m lakehouse docs` (generate, then serve) on a free port."""
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "lakehouse", "docs", "--port", str(port)],
-        cwd=REPO,
-        env=os.environ.copy(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
-    try:
-        deadline = time.monotonic() + 240
-        while not engine.port_open(port):
-            assert server.poll() is None, server.stdout.read()[-3000:]
-            assert time.monotonic() < deadline, "the docs site did not come up"
-            time.sleep(0.5)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        os.killpg(server.pid, 15)  # the CLI and the dbt server it runs
-        server.wait(timeout=30)
-    wait_for(lambda: not engine.port_open(port), timeout=30, what="the docs server to stop")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    chromium, driver_path = shutil.which("chromium"), shutil.which("chromedriver")
-    assert chromium and driver_path, (
-        "chromium / chromedriver missing: `make test` installs them (scripts/bootstrap.sh --browser)"
-    )
-    options = webdriver.ChromeOptions()
-    options.binary_location = chromium
-    for flag in BROWSER_FLAGS:
-        options.add_argument(flag)
-    os.environ["SE_OFFLINE"] = "true"  # never let Selenium look for a driver online
-    driver = webdriver.Chrome(service=Service(executable_path=driver_path), options=options)
-    try:
-        yield driver
-    finally:
-        driver.quit()
-
-
-def wait_for(predicate, timeout: float = 60, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.3)
-    raise AssertionError(f"timed out waiting for {what}")
+    with serve_docs(generate=True) as url:
+        yield url
 
 
 GRAPH_NODES = """

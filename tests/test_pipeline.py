@@ -190,6 +190,125 @@ def test_every_gold_model_traces_back_to_bronze(day1, lake):
         assert reached, uid
 
 
+@pytest.fixture(scope="module")
+def lineage_graph(day1, lake):
+    """Column lineage as `make run` builds it: docs generate, then lineage."""
+    dbt("docs", "generate")
+    out = run([sys.executable, "-m", "lakehouse", "lineage", "--build"]).stdout
+    assert "lineage:" in out and "not traced" not in out, out
+    return json.loads((lake.lake_root / "dbt_target" / "lineage.json").read_text())
+
+
+def upstream_of(graph: dict, model: str, column: str) -> set[tuple[str, str, str]]:
+    node = graph["nodes"][f"model.lakehouse.{model}"]
+    return {(uid.split(".")[-1], col, kind) for uid, col, kind in node["columns"][column]["upstream"]}
+
+
+def test_lineage_of_columns_known_by_construction(lineage_graph):
+    graph = lineage_graph
+    assert graph["errors"] == {}
+    # renamed on the way: passed through under a new name
+    assert upstream_of(graph, "dim_shared__customers", "cx_segment") == {
+        ("stg_cx__customers", "segment", "passthrough")
+    }
+    assert upstream_of(graph, "stg_cx__surveys", "responded_at") >= {("surveys", "timestamp", "passthrough")}
+    # aggregates over a join: each from its own side; the join keys decide the rows
+    assert upstream_of(graph, "rpt_retail__category_analytics", "total_revenue") == {
+        ("int_retail__transactions_completed", "total_amount", "transformed")
+    }
+    assert upstream_of(graph, "rpt_retail__category_analytics", "category") == {
+        ("stg_retail__products", "category", "transformed")
+    }
+    filters = {
+        (uid.split(".")[-1], col)
+        for uid, col in graph["nodes"]["model.lakehouse.rpt_retail__category_analytics"]["filters"]
+    }
+    assert {("int_retail__transactions_completed", "product_id"), ("stg_retail__products", "product_id")} <= filters
+    counted = graph["nodes"]["model.lakehouse.rpt_retail__category_analytics"]["columns"]["transaction_count"]
+    assert counted["upstream"] == [] and counted["origin"] == "row count"
+    # built by macros: net_promoter_score() and season_of()
+    assert ("stg_cx__surveys", "nps_category", "transformed") in upstream_of(
+        graph, "rpt_cx__survey_metrics", "net_promoter_score"
+    )
+    assert upstream_of(graph, "fct_ecommerce__orders", "season") == {
+        ("int_ecommerce__orders_validated", "order_date", "transformed")
+    }
+
+
+def test_every_gold_column_reaches_bronze_or_reference_data_or_is_a_constant(lineage_graph):
+    """Following value edges up from each gold column, every path ends at a
+    bronze (source) or seed column, or at a column marked constant / row count."""
+    from lakehouse.lineage import Graph
+
+    graph = Graph(lineage_graph)
+    gold = [
+        (uid, c) for uid, n in graph.nodes.items() if n.get("relation", "").startswith("ci_gold.") for c in n["columns"]
+    ]
+    assert len(gold) > 250
+    rooted = 0
+    for start in gold:
+        ancestors = {(uid, col) for _, uid, col, _ in graph.walk(start, upstream=True)} | {start}
+        for uid, col in ancestors:
+            node = graph.nodes[uid]
+            if node["resource_type"] in ("source", "seed"):
+                continue
+            column = node["columns"][col]
+            assert column["upstream"] or column.get("origin") in ("constant", "row count", "dbt snapshot"), (
+                start,
+                uid,
+                col,
+            )
+        if any(graph.nodes[uid]["resource_type"] in ("source", "seed") for uid, _ in ancestors):
+            rooted += 1
+    assert rooted > 0.8 * len(gold)  # the rest are row counts and constants (the calendar, layer names)
+
+
+def test_lineage_from_the_command_line(lineage_graph):
+    out = run([sys.executable, "-m", "lakehouse", "lineage", "stg_ecommerce__orders.order_amount"]).stdout
+    downstream = out.split("downstream")[1]
+    for column in ("fct_ecommerce__orders.revenue", "rpt_ecommerce__analytics_summary.total_revenue"):
+        assert column in downstream
+    assert "ecommerce_business_dashboard" in downstream  # the exposure that shows it
+    out = run([sys.executable, "-m", "lakehouse", "lineage", "rpt_retail__category_analytics.total_revenue"]).stdout
+    assert "retail.transactions.total_amount" in out.split("downstream")[0]
+    missing = run([sys.executable, "-m", "lakehouse", "lineage", "no_such_model.x"], check=False)
+    assert missing.returncode == 2 and "no node" in missing.stderr
+
+
+def test_lineage_page_follows_a_gold_column_to_bronze(lineage_graph, lake, browser):
+    """On the docs site (`make docs-serve`), open a gold column's lineage and
+    click its way upstream, one hop at a time, until a bronze column."""
+    from selenium.webdriver.common.by import By
+
+    from conftest import serve_docs, wait_for
+
+    start = "model.lakehouse.rpt_retail__category_analytics|total_revenue"
+    with serve_docs(generate=False) as url:
+        browser.get(f"{url}/index.html")
+        wait_for(lambda: 'href="lineage.html"' in browser.page_source, what="the overview's link to the page")
+        browser.get(f"{url}/lineage.html")
+        search = browser.find_element(By.ID, "search")
+        search.send_keys("category_analytics.total_rev")
+        wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, f'#matches li[data-column="{start}"]'), what="search")
+        browser.find_element(By.CSS_SELECTOR, f'#matches li[data-column="{start}"]').click()
+        path = [start]
+        while not path[-1].startswith("source."):
+            focus = wait_for(
+                lambda: browser.find_element(By.ID, "focus").get_attribute("data-column") == path[-1], what=path[-1]
+            )
+            assert focus and len(path) < 8, path
+            first_hop = browser.find_elements(
+                By.XPATH, "//h3[starts-with(., 'Upstream')]/following-sibling::table[1]//tr[td[1]='1']//a"
+            )
+            assert first_hop, f"no upstream column of {path[-1]}"
+            path.append(first_hop[0].get_attribute("data-column"))
+            first_hop[0].click()
+        wait_for(lambda: browser.find_element(By.ID, "focus").get_attribute("data-column") == path[-1], what="bronze")
+        shot = lake.lake_root / "column-lineage.png"
+        assert browser.save_screenshot(str(shot)) and shot.stat().st_size > 20_000
+    assert path[-1] == "source.lakehouse.retail.transactions|total_amount", path
+
+
 def _customers(path: Path) -> dict[str, dict]:
     with open(path, newline="") as handle:
         return {r["customer_id"]: r for r in csv.DictReader(handle) if r["customer_id"]}
