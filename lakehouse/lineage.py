@@ -63,6 +63,7 @@ class Project:
     catalog: dict
     by_relation: dict[tuple[str, str], str] = field(default_factory=dict)
     schema: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)
+    _schema: object = field(default=None, repr=False)  # sqlglot's form of `schema`, built once
 
     @classmethod
     def load(cls, folder: Path) -> Project:
@@ -76,9 +77,9 @@ class Project:
         project.index()
         return project
 
-    def relations(self):
+    def relations(self, manifest: dict | None = None):
         for group in ("nodes", "sources"):
-            for uid, node in self.manifest[group].items():
+            for uid, node in (manifest or self.manifest)[group].items():
                 if node["resource_type"] in TRACED + ROOTS and node.get("relation_name"):
                     yield uid, node
 
@@ -90,13 +91,26 @@ class Project:
             return {c["name"].lower(): c["type"] for c in ordered}
         return {name.lower(): col.get("data_type") or "unknown" for name, col in node.get("columns", {}).items()}
 
-    def index(self) -> None:
-        for uid, node in self.relations():
+    def index(self, manifest: dict | None = None) -> None:
+        """Learn the relation names of `manifest` (default: the project's own);
+        another manifest's names (a CI build's, deferring to prod) add to them."""
+        for uid, node in self.relations(manifest):
             db, table = relation_key(node["relation_name"])
             self.by_relation[(db, table)] = uid
             columns = self.columns_of(uid, node)
             if columns:
                 self.schema.setdefault(db, {})[table] = columns
+        self._schema = None
+
+    def mapping(self):
+        if self._schema is None:
+            from sqlglot.schema import ensure_schema
+
+            self._schema = ensure_schema(self.schema, dialect=DIALECT)
+        return self._schema
+
+    def uid_of(self, key: tuple[str, ...]) -> str:
+        return self.by_relation.get(key[:2], f"{key[0]}.{key[1]}")
 
 
 def relation_key(name: str) -> tuple[str, str]:
@@ -163,15 +177,36 @@ def filter_leaves(root: Scope, schema) -> set[tuple[str, str, str]]:
     return found
 
 
-def trace_model(sql: str, project: Project) -> tuple[dict[str, tuple[dict[tuple, str], str]], set[tuple]]:
-    """Output column -> ({(db, table, column): kind}, origin), and the model's filter columns."""
-    from sqlglot.schema import ensure_schema
-
-    schema = ensure_schema(project.schema, dialect=DIALECT)
+def trace_nodes(sql: str, project: Project) -> tuple[dict[str, Node], set[tuple]]:
+    """Output column -> its sqlglot lineage node, and the model's filter columns."""
+    schema = project.mapping()
     root = parse_model(sql, schema)
     traced = lineage(None, root.expression, schema=schema, dialect=DIALECT, scope=root, copy=False)
-    columns = {name.lower(): (leaves(node), origin(node)) for name, node in traced.items()}
-    return columns, filter_leaves(root, schema)
+    return {name.lower(): node for name, node in traced.items()}, filter_leaves(root, schema)
+
+
+def trace_model(sql: str, project: Project) -> tuple[dict[str, tuple[dict[tuple, str], str]], set[tuple]]:
+    """Output column -> ({(db, table, column): kind}, origin), and the model's filter columns."""
+    traced, filters = trace_nodes(sql, project)
+    return {name: (leaves(node), origin(node)) for name, node in traced.items()}, filters
+
+
+def signatures(sql: str, project: Project) -> dict[str, str]:
+    """A fingerprint of how each output column is computed, the same for the
+    same logic whatever schemas the relations live in (prod, CI, local)."""
+    traced, filters = trace_nodes(sql, project)
+    rows = "|".join(sorted(f"{project.uid_of(key)}.{key[2]}" for key in filters))
+    out = {}
+    for name, node in traced.items():
+        parts = set()
+        for current in node.walk():
+            if isinstance(current.expression, exp.Table):
+                key = (current.expression.db.lower(), current.expression.name.lower())
+                parts.add(f"{project.uid_of(key)}.{current.name.split('.')[-1].lower()}")
+            else:
+                parts.add(current.expression.sql(dialect=DIALECT))
+        out[name] = "\n".join(sorted(parts)) + "\nrows:" + rows
+    return out
 
 
 def origin(node: Node) -> str:
@@ -205,7 +240,7 @@ def build(folder: Path | None = None) -> dict:
         except Exception as error:  # noqa: BLE001 (one model the parser cannot read must not stop the others)
             errors[uid] = f"{type(error).__name__}: {str(error).splitlines()[0][:300]}"
             continue
-        link = lambda key: project.by_relation.get(key[:2], f"{key[0]}.{key[1]}")  # noqa: E731
+        link = project.uid_of
         for name, column in entry["columns"].items():
             found, kind_of_value = traced.get(name, ({}, "dbt snapshot" if name in SNAPSHOT_COLUMNS else "unknown"))
             column["upstream"] = sorted({(link(key), key[2], kind) for key, kind in found.items() if link(key) != uid})
@@ -256,6 +291,51 @@ def load_saved(folder: Path | None = None) -> dict:
     if not saved.exists():
         raise LineageError(f"{saved} missing: run `make run`, `make docs` or `python -m lakehouse lineage --build`")
     return json.loads(saved.read_text())
+
+
+# --- what a change touches (slim CI) ----------------------------------------------------------------
+
+
+def changed_columns(state_dir: Path, ci_dir: Path) -> list[tuple[str, str, str]]:
+    """(node, column, added | changed | removed) for every model and snapshot
+    a CI build changed against the prod state: the columns whose computation
+    (expression, inputs or the model's filters) differs."""
+    state = Project.load(state_dir)
+    ci_manifest = json.loads((ci_dir / "manifest.json").read_text())
+    state.index(ci_manifest)  # the CI build's names (and prod's, deferred to) resolve alike
+    changes = []
+    for uid, node in sorted(ci_manifest["nodes"].items()):
+        old = state.manifest["nodes"].get(uid)
+        if node["resource_type"] not in TRACED or not node.get("compiled_code"):
+            continue
+        if old and old.get("checksum") == node.get("checksum"):
+            continue
+        try:
+            new = signatures(node["compiled_code"], state)
+            before = signatures(old["compiled_code"], state) if old and old.get("compiled_code") else {}
+        except Exception:  # noqa: BLE001 (unreadable SQL: every column counts as changed)
+            new, before = {name: "?" for name in node.get("columns", {})}, {}
+        for name in sorted(new.keys() | before.keys()):
+            status = "added" if name not in before else "removed" if name not in new else "changed"
+            if status != "changed" or new[name] != before[name]:
+                changes.append((uid, name, status))
+    return changes
+
+
+def impact_report(state_dir: Path, ci_dir: Path) -> str:
+    """The columns a change touches and, from prod's lineage, every column and
+    exposure downstream of each."""
+    if not (state_dir / "lineage.json").exists():
+        return f"column impact: no lineage in {state_dir} (made by `make prod-state`); skipped"
+    graph = Graph(load_saved(state_dir))
+    changes = changed_columns(state_dir, ci_dir)
+    lines = [f"column impact: {len(changes)} column(s) changed"]
+    for uid, name, status in changes:
+        name_of = graph.label(uid, name) if uid in graph.nodes else f"{uid}.{name}"
+        downstream = graph.walk((uid, name), upstream=False) if status != "added" else []
+        lines.append(f"  {name_of} ({status}): {len(downstream)} downstream")
+        lines += [f"      {graph.label(d_uid, d_col):<60} {kind}" for _, d_uid, d_col, kind in downstream]
+    return "\n".join(lines)
 
 
 # --- questions ----------------------------------------------------------------------------------------

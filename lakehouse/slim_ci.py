@@ -5,7 +5,9 @@ prod-state: `dbt build --target prod` (schemas prod_silver, prod_gold, ...)
 slim-ci:    from a changed checkout, `dbt build --select state:modified+
             --defer --state <prod state>` into <ci schema>_* schemas, so only the
             changed models and their descendants run and every other ref reads
-            the production table; then drop the CI schemas again.
+            the production table; print the columns the change touches and
+            everything downstream of them (column lineage); then drop the CI
+            schemas again.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from lakehouse import lineage
 from lakehouse.pipeline import StepFailed, bin_path, child_env, run_step
 from lakehouse.settings import REPO_ROOT, Settings
 
@@ -30,7 +33,11 @@ def build_prod_state(settings: Settings, state_dir: Path) -> float:
     env = child_env(settings, "prod")
     cmd = [bin_path("dbt"), "build", "--target", "prod", "--target-path", str(state_dir)]
     elapsed = run_step("dbt build (prod state)", cmd, env)
-    print(f"prod state: {state_dir / 'manifest.json'}")
+    # the catalog and column lineage of prod: slim CI reports what a change reaches
+    docs = [bin_path("dbt"), "docs", "generate", "--target", "prod", "--target-path", str(state_dir)]
+    elapsed += run_step("dbt docs generate (prod state)", docs, env)
+    lineage.write(lineage.build(state_dir), state_dir)
+    print(f"prod state: {state_dir / 'manifest.json'}, column lineage {state_dir / 'lineage.json'}")
     return elapsed
 
 
@@ -60,6 +67,7 @@ def slim_ci(settings: Settings, state_dir: Path, ci_schema: str, target_path: Pa
     ]
     try:
         run_step("dbt build (slim CI)", cmd, env)
+        print(lineage.impact_report(state_dir, target_path), flush=True)
     finally:
         if not keep:
             teardown(settings, ci_schema)

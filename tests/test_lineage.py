@@ -50,6 +50,7 @@ select 'all' as segment, sum(amount), 0, count(*), 'v1' from silver.stg_orders
 
 def relation(uid: str, rtype: str, schema: str, name: str, sql: str | None = None, **extra) -> dict:
     node = {"name": name, "resource_type": rtype, "relation_name": f"{schema}.{name}", "columns": {}, **extra}
+    node["checksum"] = {"name": "sha256", "checksum": str(hash(sql))}
     if sql:
         node["compiled_code"] = sql
     return node
@@ -167,3 +168,27 @@ def test_a_model_the_parser_cannot_read_is_reported_and_the_rest_traced(tmp_path
 def test_missing_artifacts_say_what_to_run(tmp_path):
     with pytest.raises(lineage.LineageError, match="make run"):
         lineage.build(tmp_path)
+
+
+def test_slim_ci_reports_the_columns_a_change_touches_and_what_they_reach(graph, tmp_path):
+    """A CI build (its own schema, prod's tables deferred to) that changes how
+    one column of stg_orders is computed: that column, and nothing else, is
+    reported, with the prod columns and exposure downstream of it."""
+    ci = tmp_path / "ci"
+    ci.mkdir()
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    changed = manifest["nodes"]["model.p.stg_orders"]
+    changed["compiled_code"] = ORDERS_SQL.replace("decimal(12, 2)", "decimal(14, 2)")
+    changed["checksum"] = {"name": "sha256", "checksum": "changed"}
+    changed["relation_name"] = "ci_silver.stg_orders"
+    (ci / "manifest.json").write_text(json.dumps(manifest))
+    assert lineage.changed_columns(tmp_path, ci) == [("model.p.stg_orders", "amount", "changed")]
+    report = lineage.impact_report(tmp_path, ci)
+    assert "stg_orders.amount (changed): 3 downstream" in report
+    assert "rpt_summary.revenue" in report and "rpt_summary.most_orders" in report and "board" in report
+    assert "stg_orders.id" not in report
+
+    changed["compiled_code"] = ORDERS_SQL.replace("where status <> 'test'", "")
+    (ci / "manifest.json").write_text(json.dumps(manifest))
+    # a changed filter changes the rows of every column
+    assert {col for _, col, _ in lineage.changed_columns(tmp_path, ci)} == {"id", "amount", "customer_id"}

@@ -1,7 +1,8 @@
 """Slim CI: change one silver model in a checkout, and `slim-ci` builds exactly
 that model and its descendants into CI schemas, reads everything else from the
 prod state (--defer), gives the same rows as a full build of the changed
-project, and tears its schemas down afterwards."""
+project, prints the columns the change touches with what they reach, and
+tears its schemas down afterwards."""
 
 from __future__ import annotations
 
@@ -62,7 +63,7 @@ def slim(lake, spark, tmp_path_factory):
     model.write_text(text.replace("product_name,", "upper(product_name) as product_name,", 1))
 
     slim_target, full_target = tmp / "slim-target", tmp / "full-target"
-    lakehouse(
+    slim_ci = lakehouse(
         checkout,
         "slim-ci",
         "--ci-schema",
@@ -86,7 +87,7 @@ def slim(lake, spark, tmp_path_factory):
         str(full_target),
         env={"DBT_CI_SCHEMA": "ci_full"},
     )
-    yield {"checkout": checkout, "state": state, "slim": slim_target, "full": full_target}
+    yield {"checkout": checkout, "state": state, "slim": slim_target, "full": full_target, "out": slim_ci.stdout}
     for schema in ("ci_slim", "ci_full"):
         lakehouse(checkout, "ci-teardown", "--ci-schema", schema, "--keep-engine")
 
@@ -137,6 +138,21 @@ def test_slim_results_equal_a_full_build(slim, spark):
         r[0] for r in spark.sql(f"select upper(product_name) = product_name from ci_slim_silver.{CHANGED}").collect()
     }
     assert names == {True}  # the change itself is in the CI build
+
+
+def test_slim_ci_prints_the_columns_the_change_touches_and_what_they_reach(slim):
+    """Only product_name's computation changed: it alone is reported, with
+    every column downstream of it in prod's column lineage."""
+    from lakehouse.lineage import Graph, load_saved
+
+    report = slim["out"][slim["out"].index("column impact:") :].split("\n==>")[0]
+    touched = [line.strip() for line in report.splitlines() if line.startswith("  ") and not line.startswith("    ")]
+    assert len(touched) == 1 and touched[0].startswith(f"{CHANGED}.product_name (changed)"), report
+    prod = Graph(load_saved(slim["state"]))
+    downstream = {prod.label(u, c) for _, u, c, _ in prod.walk((CHANGED_ID, "product_name"), upstream=False)}
+    assert {"snp_retail__products.product_name", "int_retail__products_active.product_name"} <= downstream
+    for name in downstream:
+        assert name in report
 
 
 def test_teardown_drops_the_ci_schemas_and_their_files(slim, spark, lake):
