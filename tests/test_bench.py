@@ -17,6 +17,7 @@ STAGES = [
     "ingest day 1",
     "dbt build (full)",
     "dbt docs generate",
+    "column lineage",
     "generate day 2",
     "ingest day 2",
     "dbt build (day 2)",
@@ -53,8 +54,11 @@ def test_benchmark_measures_every_stage(tmp_path):
     assert stages["ingest day 1"]["peak_rss_mb"]["ingest"] > 0
     assert 0 < bench["day2_share_of_full_build"] < 5 and 0 < bench["no_new_data_share_of_full_build"] < 5
 
+    # the whole project's column lineage, timed inside and outside the process
+    assert 0 < bench["lineage_build_seconds"] <= stages["column lineage"]["seconds"]
     table = (tmp_path / "benchmarks.md").read_text()
     assert "| sail | delta | 0.1 |" in table
+    assert "Column lineage of the whole project" in table
     assert not (REPO / "bench" / ".work" / "sail-scale0.1").exists()  # the lake is removed
     leftovers = subprocess.run(["pgrep", "-f", "sail-scale0.1"], capture_output=True, text=True).stdout
     assert not leftovers.strip(), leftovers  # and nothing of its engine runs on
