@@ -9,7 +9,7 @@ LAKE := $(PY) -m lakehouse
 DOCS_PORT ?= 8080
 CI_SCHEMA ?= ci
 
-.PHONY: help setup run next-day test test-fast up down status dbt docs docs-serve prod-state slim-ci ci-teardown gc parse robustness bench lint fix clean
+.PHONY: help setup run next-day test test-fast up down status dbt docs docs-serve lineage prod-state slim-ci ci-teardown gc parse robustness bench lint fix clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -47,6 +47,9 @@ docs: setup  ## generate the docs site and serve it on http://127.0.0.1:8080 (DO
 
 docs-serve: setup  ## serve the docs site generated last (by make run or make docs)
 	$(LAKE) docs --no-generate --port $(DOCS_PORT)
+
+lineage: setup  ## column lineage: make lineage COL=<model>.<column> [ARGS=--filters]
+	$(LAKE) lineage $(COL) $(ARGS)
 
 prod-state: setup  ## build the prod target (prod_* schemas) and keep its manifest for slim CI
 	$(LAKE) prod-state
