@@ -24,7 +24,7 @@ next-day: setup  ## land the next day of sample data and rebuild (snapshots reco
 	$(LAKE) next-day $(RUN_ARGS)
 
 test: setup  ## the whole test suite (starts and stops its own engines on free ports)
-	@bash scripts/bootstrap.sh --browser
+	@bash scripts/bootstrap.sh --test-tools
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 test-fast: setup  ## the fast tier: parsing, values, generator, config, dbt parse, lint, hooks (no engine)

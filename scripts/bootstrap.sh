@@ -3,8 +3,11 @@
 # and the Spark cluster) from Debian when absent, the Python virtualenv with
 # the pinned packages, and Delta Lake's jars for the Apache Spark lane from
 # Maven Central (checked against pinned SHA-256 sums, cached in .cache/maven,
-# copied into pyspark's jars/). With --browser also Debian's chromium and its
-# driver (the docs-site test opens the site in headless Chromium).
+# copied into pyspark's jars/). With --test-tools what only the test suite
+# needs: Debian's chromium and its driver (the docs-site tests open the site
+# in headless Chromium) and actionlint, built with Go from the Go module proxy
+# into .cache/bin (Go from Debian when there is none; module and build caches
+# under .cache/go).
 # Idempotent: a second run with nothing changed takes about a second.
 set -euo pipefail
 
@@ -109,8 +112,24 @@ ensure_browser() {
   apt_install chromium chromium-driver
 }
 
-if [ "${1:-}" = "--browser" ]; then
+ACTIONLINT_VERSION=v1.7.12
+
+ensure_actionlint() {
+  local bin="$ROOT/.cache/bin/actionlint"
+  if [ -x "$bin" ] && "$bin" -version 2>/dev/null | head -1 | grep -qx "$ACTIONLINT_VERSION"; then
+    return
+  fi
+  command -v go >/dev/null || apt_install golang-go
+  log "building actionlint $ACTIONLINT_VERSION from the Go module proxy"
+  mkdir -p "$ROOT/.cache/bin" "$ROOT/.cache/go"
+  GOBIN="$ROOT/.cache/bin" GOPATH="$ROOT/.cache/go" GOMODCACHE="$ROOT/.cache/go/mod" \
+    GOCACHE="$ROOT/.cache/go/build" GOFLAGS=-modcacherw \
+    go install "github.com/rhysd/actionlint/cmd/actionlint@$ACTIONLINT_VERSION"
+}
+
+if [ "${1:-}" = "--test-tools" ]; then
   ensure_browser
+  ensure_actionlint
   exit 0
 fi
 ensure_java

@@ -85,7 +85,7 @@ def browser():
 
     chromium, driver_path = shutil.which("chromium"), shutil.which("chromedriver")
     assert chromium and driver_path, (
-        "chromium / chromedriver missing: `make test` installs them (scripts/bootstrap.sh --browser)"
+        "chromium / chromedriver missing: `make test` installs them (scripts/bootstrap.sh --test-tools)"
     )
     options = webdriver.ChromeOptions()
     options.binary_location = chromium
