@@ -7,9 +7,10 @@ LAKE := $(PY) -m lakehouse
 # LAKE_ENGINE=sail (default, lake .lake/) or spark (Apache Spark cluster, lake
 # .lake-spark/); LAKE_ROOT overrides the lake folder.
 DOCS_PORT ?= 8080
+API_PORT ?= 8000
 CI_SCHEMA ?= ci
 
-.PHONY: help setup run next-day test test-fast up down status dbt docs docs-serve lineage prod-state slim-ci ci-teardown gc parse robustness bench lint fix clean
+.PHONY: help setup run next-day test test-fast up down status dbt docs docs-serve serve lineage prod-state slim-ci ci-teardown gc parse robustness bench lint fix clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -47,6 +48,9 @@ docs: setup  ## generate the docs site and serve it on http://127.0.0.1:8080 (DO
 
 docs-serve: setup  ## serve the docs site generated last (by make run or make docs)
 	$(LAKE) docs --no-generate --port $(DOCS_PORT)
+
+serve: setup  ## serve the CX metrics API on http://127.0.0.1:8000/api/metrics/summary (API_PORT)
+	$(LAKE) serve --port $(API_PORT)
 
 lineage: setup  ## column lineage: make lineage COL=<model>.<column> [ARGS=--filters]
 	$(LAKE) lineage $(COL) $(ARGS)

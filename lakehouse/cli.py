@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -94,6 +95,25 @@ def _lineage(args: argparse.Namespace) -> int:
     return 0
 
 
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from lakehouse import api
+
+    conf = settings.load()
+    # SIGTERM ends the server like Ctrl-C, so an engine this call started is stopped
+    signal.signal(signal.SIGTERM, _interrupt)
+    with pipeline.engine_running(conf, keep=args.keep_engine):
+        print(f"CX metrics API: http://{args.host}:{args.port}/api/metrics/summary (schema {args.schema})", flush=True)
+        try:
+            api.serve(conf.spark_remote, args.schema, args.host, args.port)
+        except KeyboardInterrupt:
+            pass
+    return 0
+
+
 def _prod_state(args: argparse.Namespace) -> int:
     conf = settings.load()
     with pipeline.engine_running(conf, keep=args.keep_engine):
@@ -181,6 +201,12 @@ def build_parser() -> argparse.ArgumentParser:
     trace.add_argument("--direction", choices=("both", "upstream", "downstream"), default="both")
     trace.add_argument("--filters", action="store_true", help="also follow columns used only to filter or join rows")
     trace.set_defaults(func=_lineage)
+    serve = sub.add_parser("serve", help="serve the CX metrics API over the gold tables (lakehouse/api.py)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=int(os.environ.get("API_PORT", "8000")))
+    serve.add_argument("--schema", default=os.environ.get("API_SCHEMA", "gold"), help="gold schema (default gold)")
+    serve.add_argument("--keep-engine", action="store_true")
+    serve.set_defaults(func=_serve)
     _add_slim_ci_commands(sub)
     return parser
 
