@@ -66,8 +66,10 @@ def test_databricks_targets_read_credentials_from_the_environment():
     databricks = {name: out for name, out in outputs.items() if out["type"] == "databricks"}
     assert set(databricks) == {"databricks_dev", "databricks_qa", "databricks_uat", "databricks_prod"}
     for name, out in databricks.items():
-        for key in ("host", "http_path", "token"):
-            assert out[key].startswith("{{ env_var('DATABRICKS_"), (name, key, out[key])
+        # from the environment: the variables a Databricks dbt task sets, else DATABRICKS_*
+        assert out["host"].startswith("{{ env_var('DBT_HOST', env_var('DATABRICKS_HOST'"), (name, out["host"])
+        assert out["token"].startswith("{{ env_var('DBT_ACCESS_TOKEN', env_var('DATABRICKS_TOKEN'"), name
+        assert out["http_path"].startswith("{{ env_var('DATABRICKS_HTTP_PATH'"), name
     assert "client_secret" not in json.dumps(outputs)
 
 
