@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from ingest import config as ingest_config
+from ingest.archive import archive
 from ingest.bronze import BronzeSchemaError
 from ingest.lock import LockBusy, ingest_lock
 
@@ -49,9 +50,14 @@ def _load(args: argparse.Namespace) -> int:
     if not root.is_dir():
         print(f"error: landing folder {root} does not exist; run `python -m sample_data` first", file=sys.stderr)
         return 2
+    archive_to = Path(args.archive).resolve() if args.archive else None
+    if archive_to and (archive_to == root or root in archive_to.parents):
+        print(f"error: the archive {archive_to} must be outside the landing folder {root}", file=sys.stderr)
+        return 2
     try:
         with ingest_lock(root, wait_s=args.wait):
             report = Loader(get_session(env.get("SPARK_REMOTE")), conf, root).run(sources)
+            archived = archive(root, archive_to, report) if archive_to else []
     except LockBusy as err:
         print(f"error: {err}", file=sys.stderr)
         return 3
@@ -60,6 +66,8 @@ def _load(args: argparse.Namespace) -> int:
         return 2
     print(report.table())
     print(summary(report))
+    if archive_to:
+        print(f"archived {len(archived)} file(s) to {archive_to}")
     for status, advice in FAILURE_ADVICE.items():
         if report.having(status):
             print(f"error: {advice}", file=sys.stderr)
@@ -98,6 +106,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     load.add_argument(
         "--wait", type=float, default=0, help="seconds to wait for another running load (default 0: exit 3)"
+    )
+    load.add_argument(
+        "--archive",
+        metavar="DIR",
+        help="move files whose content is in bronze (with their trigger, once all its files are) to DIR",
     )
     load.set_defaults(func=_load)
     return parser

@@ -165,6 +165,9 @@ def test_each_job_runs_on_its_documents_cadence_per_environment():
     bundle, jobs = load_bundle()
     ecommerce, cx, daily = (jobs[n][1] for n in ("lakehouse_ecommerce", "lakehouse_cx", "lakehouse_daily"))
     assert "file_arrival" in ecommerce["trigger"]  # the e-commerce document: on file arrival
+    (ingest,) = [t["spark_python_task"]["parameters"] for t in ecommerce["tasks"] if "spark_python_task" in t]
+    archive, landing = (resolve(bundle, "prod", ingest[ingest.index(flag) + 1]) for flag in ("--archive", "--landing"))
+    assert not archive.startswith(landing.rstrip("/") + "/")  # and archives what it loaded, outside the landing
     assert cx["schedule"]["quartz_cron_expression"] == "0 0 * * * ?"  # the cx document: hourly
     for target, (retries, timeout, cron, sla) in EXPECTED.items():
         for name, (_, job) in jobs.items():

@@ -205,3 +205,64 @@ def test_source_paths_must_stay_under_the_landing_root(tmp_path, bad_path):
     path.write_text(cfg)
     with pytest.raises(ingest_config.ConfigError, match="relative to the landing root"):
         ingest_config.load(path)
+
+
+def test_archive_moves_what_is_in_bronze_and_keeps_the_rest(spark, tmp_path, lake):
+    """`ingest load --archive DIR`: files whose content is in bronze move to
+    DIR; a trigger's files move with it only once all are in; rejected files
+    stay; a re-delivered archived file is skipped and archived again, never
+    loaded twice."""
+    landing, archive = tmp_path / "landing", tmp_path / "archive"
+    generate_day(landing, 1, scale=0.05, domains=["ecommerce", "contact_center"])
+    shipping = landing / "ecommerce/shipping/shipping_2025_01_15.csv"
+    late = tmp_path / "late.csv"
+    shutil.move(shipping, late)  # listed by the trigger, not arrived yet
+    agents = landing / "contact_center/agents/agents_2025_01_15.csv"
+    agents.write_text(agents.read_text().replace("agent_id,", "id;", 1))  # rejected
+
+    def load() -> str:
+        cmd = [sys.executable, "-m", "ingest", "load", "--landing", str(landing), "--archive", str(archive)]
+        cmd += ["--domain", "ecommerce", "--domain", "contact_center", "--bronze-schema", "t_archive"]
+        return run(cmd, check=False).stdout
+
+    def under(folder: Path) -> set[str]:
+        return {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
+
+    out = load()
+    assert "archived 2 file(s)" in out, out
+    assert under(archive) == {
+        "contact_center/interactions/interactions_2025_01_15.csv",
+        "contact_center/supervisors/supervisors_2025_01_15.csv",
+    }
+    # the rejected file stays; so does the whole e-commerce batch, loaded files included
+    assert "contact_center/agents/agents_2025_01_15.csv" in under(landing)
+    assert {f for f in under(landing) if f.startswith("ecommerce/")} == {
+        "ecommerce/_triggers/trigger_2025_01_15.json",
+        *(f"ecommerce/{t}/{t}_2025_01_15.csv" for t in ("customers", "products", "orders", "inventory")),
+    }
+    orders = spark.sql("select count(*) from t_archive.ecommerce_orders").collect()[0][0]
+    assert orders > 0
+
+    shutil.move(late, shipping)
+    out = load()
+    assert "archived 6 file(s)" in out, out  # the batch: five files and its trigger
+    assert not {f for f in under(landing) if f.startswith("ecommerce/")}
+    assert spark.sql("select count(*) from t_archive.ecommerce_orders").collect()[0][0] == orders  # not twice
+
+    # a re-delivered e-commerce file waits for a trigger, and stays; one that
+    # needs none is skipped (its content is in bronze) and archived again
+    interactions = "contact_center/interactions/interactions_2025_01_15.csv"
+    count = "select count(*) from t_archive.contact_center_interactions"
+    before = spark.sql(count).collect()[0][0]
+    (landing / interactions).parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(archive / interactions, landing / interactions)
+    out = load()
+    assert "skipped" in out and "archived 1 file(s)" in out, out
+    assert spark.sql(count).collect()[0][0] == before
+    beside = [f for f in under(archive) if f.startswith(f"{interactions}.run_")]
+    assert len(beside) == 1 and interactions not in under(landing)  # beside the first copy, with the run id
+    inside = run(
+        [sys.executable, "-m", "ingest", "load", "--landing", str(landing), "--archive", str(landing / "done")],
+        check=False,
+    )
+    assert inside.returncode == 2 and "must be outside the landing folder" in inside.stderr
