@@ -129,6 +129,89 @@ def test_fields_follow_the_jobs_api_rules():
             assert "--profiles-dir" not in command  # the task decides where profiles.yml is
 
 
+# The Jobs API fields this bundle may use, per object (Jobs API 2.2, "Create a
+# new job"): a misspelt or unknown key fails here instead of at deploy.
+FIELDS = {
+    "job": {
+        "name",
+        "max_concurrent_runs",
+        "timeout_seconds",
+        "schedule",
+        "trigger",
+        "email_notifications",
+        "health",
+        "job_clusters",
+        "tasks",
+        "tags",
+        "queue",
+        "run_as",
+        "webhook_notifications",
+    },
+    "schedule": {"quartz_cron_expression", "timezone_id", "pause_status"},
+    "trigger": {"pause_status", "file_arrival", "periodic", "table_update"},
+    "file_arrival": {"url", "min_time_between_triggers_seconds", "wait_after_last_change_seconds"},
+    "email_notifications": {
+        "on_start",
+        "on_success",
+        "on_failure",
+        "on_duration_warning_threshold_exceeded",
+        "no_alert_for_skipped_runs",
+    },
+    "new_cluster": {
+        "spark_version",
+        "node_type_id",
+        "autoscale",
+        "num_workers",
+        "spark_env_vars",
+        "spark_conf",
+        "data_security_mode",
+        "autotermination_minutes",
+    },
+    "task": {
+        "task_key",
+        "depends_on",
+        "job_cluster_key",
+        "max_retries",
+        "min_retry_interval_millis",
+        "timeout_seconds",
+        "libraries",
+        "spark_python_task",
+        "dbt_task",
+        "notebook_task",
+        "email_notifications",
+        "health",
+        "run_if",
+    },
+    "spark_python_task": {"python_file", "parameters", "source"},
+    "dbt_task": {"project_directory", "profiles_directory", "commands", "warehouse_id", "catalog", "schema", "source"},
+}
+
+
+def test_every_field_is_one_the_jobs_api_knows():
+    bundle, jobs = load_bundle()
+    for name, (_, job) in jobs.items():
+        assert set(job) <= FIELDS["job"], (name, set(job) - FIELDS["job"])
+        for key in ("schedule", "trigger", "email_notifications"):
+            assert set(job.get(key, {})) <= FIELDS[key], (name, key)
+        if "file_arrival" in job.get("trigger", {}):
+            arrival = job["trigger"]["file_arrival"]
+            assert set(arrival) <= FIELDS["file_arrival"]
+            # the API's floor for both waits is 60 seconds
+            assert arrival.get("min_time_between_triggers_seconds", 60) >= 60
+            assert arrival.get("wait_after_last_change_seconds", 60) >= 60
+        assert int(job["max_concurrent_runs"]) >= 1
+        for cluster in job["job_clusters"]:
+            spec = cluster["new_cluster"]
+            assert set(spec) <= FIELDS["new_cluster"], (name, set(spec) - FIELDS["new_cluster"])
+            for target in EXPECTED:
+                low, high = (int(resolve(bundle, target, spec["autoscale"][k])) for k in ("min_workers", "max_workers"))
+                assert 1 <= low <= high, (target, low, high)
+        for task in job["tasks"]:
+            assert set(task) <= FIELDS["task"], (name, set(task) - FIELDS["task"])
+            for kind in ("spark_python_task", "dbt_task"):
+                assert set(task.get(kind, {})) <= FIELDS[kind], (name, kind)
+
+
 def test_the_dbt_task_gets_the_credentials_databricks_injects():
     """A dbt task without warehouse_id runs dbt with profiles.yml; Databricks
     sets DBT_HOST and DBT_ACCESS_TOKEN, the cluster the warehouse's path."""
