@@ -38,6 +38,8 @@ def cli() -> None:
             + (f" (no new data: {idle:.0%})" if idle is not None else "")
             + f", peak RSS {r['peak_total_rss_mb']:.0f} MB"
         )
+        for command, times in r.get("analyst_loop_seconds", {}).items():
+            print(f"{'':16} analyst loop `dbt {command}`: median {sorted(times)[len(times) // 2]:.1f} s")
     print(f"written: {args.out / 'benchmarks.md'}")
 
 

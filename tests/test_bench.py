@@ -22,6 +22,11 @@ STAGES = [
     "ingest day 2",
     "dbt build (day 2)",
     "dbt build (no new data)",
+    *(
+        f"loop: build -s {sel} #{i}"
+        for sel in ("stg_retail__products+", "rpt_retail__category_analytics")
+        for i in (1, 2, 3)
+    ),
 ]
 
 
@@ -59,6 +64,11 @@ def test_benchmark_measures_every_stage(tmp_path):
     table = (tmp_path / "benchmarks.md").read_text()
     assert "| sail | delta | 0.1 |" in table
     assert "Column lineage of the whole project" in table
+    # the analyst loop: each command three times, engine up
+    loop = bench["analyst_loop_seconds"]
+    assert set(loop) == {"build -s stg_retail__products+", "build -s rpt_retail__category_analytics"}
+    assert all(len(times) == 3 and min(times) > 0 for times in loop.values())
+    assert "Analyst loop with the engine up" in table
     assert not (REPO / "bench" / ".work" / "sail-scale0.1").exists()  # the lake is removed
     leftovers = subprocess.run(["pgrep", "-f", "sail-scale0.1"], capture_output=True, text=True).stdout
     assert not leftovers.strip(), leftovers  # and nothing of its engine runs on
