@@ -229,7 +229,7 @@ def build(folder: Path | None = None) -> dict:
     errors: dict[str, str] = {}
     for uid, node in project.relations():
         columns = project.columns_of(uid, node)
-        entry = graph[uid] = describe(uid, node, columns)
+        entry = graph[uid] = describe(node, columns)
         if node["resource_type"] not in TRACED:
             continue
         if not node.get("compiled_code"):
@@ -263,7 +263,7 @@ def build(folder: Path | None = None) -> dict:
     }
 
 
-def describe(uid: str, node: dict, columns: dict[str, str]) -> dict:
+def describe(node: dict, columns: dict[str, str]) -> dict:
     documented = {k.lower(): v for k, v in node.get("columns", {}).items()}
     return {
         "name": node["name"] if node["resource_type"] != "source" else f"{node['source_name']}.{node['name']}",

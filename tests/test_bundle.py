@@ -55,9 +55,8 @@ def resolve(bundle: dict, target: str, value):
     return VAR.sub(lambda m: str(values[m.group(1)]), value)
 
 
-def job_in(bundle: dict, target: str, name: str) -> dict:
+def job_in(bundle: dict, job: dict, target: str, name: str) -> dict:
     """The job as deployed to `target`: the target's resource overrides merged in."""
-    _, job = load_bundle()[1][name]
     override = bundle["targets"][target].get("resources", {}).get("jobs", {}).get(name, {})
     return {**job, **override}
 
@@ -263,7 +262,7 @@ def test_each_job_runs_on_its_documents_cadence_per_environment():
             assert resolve(bundle, target, daily["schedule"]["quartz_cron_expression"]) == cron, target
         assert resolve(bundle, target, daily["health"]["rules"][0]["value"]) == sla, target
         for name in jobs:
-            notified = job_in(bundle, target, name)["email_notifications"]
+            notified = job_in(bundle, jobs[name][1], target, name)["email_notifications"]
             assert notified["on_failure"], (target, name)
             # the media document: prod on start, success and failure; the others on failure
             assert bool(notified.get("on_start")) == bool(notified.get("on_success")) == (target == "prod")
