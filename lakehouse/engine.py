@@ -169,9 +169,17 @@ def _metastore_command(settings: Settings) -> list[str]:
     ]
 
 
+# Sail retries a metastore call that failed in transport (a dropped or
+# never-made connection) only by failing over to the next URI of the catalog,
+# with a new client; listing our one metastore this many times gives each call
+# that many tries (docs/engine-notes.md).
+HMS_CALL_ATTEMPTS = 3
+
+
 def _sail_command(settings: Settings) -> tuple[list[str], dict[str, str]]:
+    uris = ", ".join([f'"127.0.0.1:{settings.hms_port}"'] * HMS_CALL_ATTEMPTS)
     env = {
-        "SAIL_CATALOG__LIST": (f'[{{name="hive", type="hive_metastore", uris=["127.0.0.1:{settings.hms_port}"]}}]'),
+        "SAIL_CATALOG__LIST": f'[{{name="hive", type="hive_metastore", uris=[{uris}]}}]',
         "SAIL_CATALOG__DEFAULT_CATALOG": "hive",
         "RUST_LOG": os.environ.get("RUST_LOG", "warn"),
     }

@@ -283,32 +283,42 @@ def test_lineage_from_the_command_line(lineage_graph):
 def test_lineage_page_follows_a_gold_column_to_bronze(lineage_graph, lake, browser):
     """On the docs site (`make docs-serve`), open a gold column's lineage and
     click its way upstream, one hop at a time, until a bronze column."""
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.common.by import By
 
     from conftest import serve_docs, wait_for
+
+    def focused() -> str | None:
+        # Read in one script: the page re-renders on every hash change, so an
+        # element found a moment earlier may already be gone.
+        return browser.execute_script("const f = document.getElementById('focus'); return f && f.dataset.column")
+
+    def click_first(by: str, locator: str) -> str | None:
+        """Click the first element matching, if any; its data-column, or None."""
+        try:
+            found = browser.find_elements(by, locator)
+            if not found:
+                return None
+            column = found[0].get_attribute("data-column")
+            found[0].click()
+            return column
+        except StaleElementReferenceException:
+            return None  # re-rendered under us: look again
 
     start = "model.lakehouse.rpt_retail__category_analytics|total_revenue"
     with serve_docs(generate=False) as url:
         browser.get(f"{url}/index.html")
         wait_for(lambda: 'href="lineage.html"' in browser.page_source, what="the overview's link to the page")
         browser.get(f"{url}/lineage.html")
-        search = browser.find_element(By.ID, "search")
-        search.send_keys("category_analytics.total_rev")
-        wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, f'#matches li[data-column="{start}"]'), what="search")
-        browser.find_element(By.CSS_SELECTOR, f'#matches li[data-column="{start}"]').click()
+        browser.find_element(By.ID, "search").send_keys("category_analytics.total_rev")
+        wait_for(lambda: click_first(By.CSS_SELECTOR, f'#matches li[data-column="{start}"]'), what="search")
         path = [start]
+        upstream_first_hop = "//h3[starts-with(., 'Upstream')]/following-sibling::table[1]//tr[td[1]='1']//a"
         while not path[-1].startswith("source."):
-            focus = wait_for(
-                lambda: browser.find_element(By.ID, "focus").get_attribute("data-column") == path[-1], what=path[-1]
-            )
-            assert focus and len(path) < 8, path
-            first_hop = browser.find_elements(
-                By.XPATH, "//h3[starts-with(., 'Upstream')]/following-sibling::table[1]//tr[td[1]='1']//a"
-            )
-            assert first_hop, f"no upstream column of {path[-1]}"
-            path.append(first_hop[0].get_attribute("data-column"))
-            first_hop[0].click()
-        wait_for(lambda: browser.find_element(By.ID, "focus").get_attribute("data-column") == path[-1], what="bronze")
+            wait_for(lambda: focused() == path[-1], what=path[-1])
+            assert len(path) < 8, path
+            path.append(wait_for(lambda: click_first(By.XPATH, upstream_first_hop), what=f"upstream of {path[-1]}"))
+        wait_for(lambda: focused() == path[-1], what="bronze")
         shot = lake.lake_root / "column-lineage.png"
         assert browser.save_screenshot(str(shot)) and shot.stat().st_size > 20_000
     assert path[-1] == "source.lakehouse.retail.transactions|total_amount", path
