@@ -108,9 +108,18 @@ class Stage:
     rows: int = 0
     peak_rss_mb: dict[str, float] = field(default_factory=dict)
     peak_total_rss_mb: float = 0.0
-    # dbt stages: seconds per kind of node, summed over dbt's threads, and the slowest nodes
+    # CPU seconds (user + system) of the stage's own process and its children,
+    # not of the engine's services
+    cpu_seconds: float = 0.0
+    # dbt stages: nodes run, seconds per kind of node summed over dbt's
+    # threads, and the slowest nodes
+    nodes: int = 0
     node_seconds: dict[str, float] = field(default_factory=dict)
     slowest: list[tuple[str, float]] = field(default_factory=list)
+
+    @property
+    def cpu_ms_per_node(self) -> float:
+        return 1000 * self.cpu_seconds / self.nodes if self.nodes else 0.0
 
     @property
     def rows_per_second(self) -> float:
@@ -165,8 +174,10 @@ class Run:
             started = time.monotonic()
             proc = subprocess.Popen(cmd, cwd=REPO_ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT)
             sampler.pids[name.split()[0]] = proc.pid  # generate, ingest, dbt
-            code = proc.wait()
+            # wait4: the exit status with the CPU this process and its children used
+            _, status, usage = os.wait4(proc.pid, 0)
             seconds = time.monotonic() - started
+            proc.returncode = code = os.waitstatus_to_exitcode(status)
         if code not in (0, 1) or (code == 1 and "ingest" not in cmd):
             raise SystemExit(f"{name} failed (exit {code}); see {log}")
         stage = Stage(
@@ -175,10 +186,12 @@ class Run:
             rows,
             {k: round(v / 2**20, 1) for k, v in sampler.peaks.items()},
             round(sampler.peak_total / 2**20, 1),
+            round(usage.ru_utime + usage.ru_stime, 2),
         )
-        print(f" {seconds:.1f} s, peak {stage.peak_total_rss_mb:.0f} MB", flush=True)
         if cmd[-1] == "build":
             self._profile(stage)
+        per_node = f", dbt CPU {stage.cpu_ms_per_node:.0f} ms/node" if stage.nodes else ""
+        print(f" {seconds:.1f} s, peak {stage.peak_total_rss_mb:.0f} MB{per_node}", flush=True)
         self.stages.append(stage)
         return stage
 
@@ -195,6 +208,7 @@ class Run:
         shutil.copyfile(path, keep)
         results = json.loads(path.read_text())["results"]
         nodes = json.loads((path.parent / "manifest.json").read_text())["nodes"]
+        stage.nodes = len(results)
         for r in results:
             kind = node_kind(r["unique_id"], nodes)
             stage.node_seconds[kind] = round(stage.node_seconds.get(kind, 0) + r["execution_time"], 1)
@@ -260,9 +274,16 @@ class Run:
     def seconds(self, name: str) -> float:
         return next(s.seconds for s in self.stages if s.name == name)
 
+    def stage_named(self, name: str) -> Stage:
+        return next(s for s in self.stages if s.name == name)
+
     def summary(self) -> dict:
         full, day2 = self.seconds("dbt build (full)"), self.seconds("dbt build (day 2)")
-        idle = self.seconds("dbt build (no new data)")
+        idle_stage = self.stage_named("dbt build (no new data)")
+        idle = idle_stage.seconds
+        snapshots = [
+            self.stage_named(n).node_seconds.get("snapshot", 0.0) for n in ("dbt build (full)", "dbt build (day 2)")
+        ]
         main = sum(self.seconds(n) for n in ("generate day 1", "ingest day 1", "dbt build (full)", "dbt docs generate"))
         return {
             "engine": self.settings.engine if self.settings.engine == "sail" else f"spark {self.settings.spark_master}",
@@ -275,6 +296,14 @@ class Run:
             "peak_total_rss_mb": max(s.peak_total_rss_mb for s in self.stages),
             "lineage_build_seconds": self.lineage_seconds,
             "analyst_loop_seconds": self.loop_seconds,
+            # the floor: a build with nothing new, per node, in wall and in dbt's own CPU
+            "no_new_data_seconds_per_node": round(idle / idle_stage.nodes, 3) if idle_stage.nodes else None,
+            "dbt_cpu_ms_per_node": {
+                n: round(self.stage_named(n).cpu_ms_per_node)
+                for n in ("dbt build (full)", "dbt build (day 2)", "dbt build (no new data)")
+            },
+            # snapshot node time of the day-2 build against building them from scratch (day 1)
+            "snapshot_day2_share_of_full": round(snapshots[1] / snapshots[0], 3) if snapshots[0] else None,
         }
 
 
@@ -347,6 +376,7 @@ def markdown(results: dict) -> str:
                 f"{stage['seconds']:.1f} s for `python -m lakehouse lineage --build` (Python start and writing "
                 "included)"
             )
+    lines += ["", "## Figures against targets", "", *targets_table(results)]
     if results.get("comparison"):
         lines += [
             "",
@@ -375,8 +405,84 @@ def markdown(results: dict) -> str:
             if s.get("node_seconds"):
                 kinds = ", ".join(f"{k} {v:.0f} s" for k, v in sorted(s["node_seconds"].items(), key=lambda kv: -kv[1]))
                 slow = ", ".join(f"`{n}` {t:.1f} s" for n, t in s["slowest"])
-                lines += [f"- {s['name']}: node time summed over dbt's threads: {kinds}. Slowest: {slow}.", ""]
+                cpu = (
+                    f"{s['nodes']} nodes, dbt's own CPU {1000 * s['cpu_seconds'] / s['nodes']:.0f} ms per node; "
+                    if s.get("nodes")
+                    else ""
+                )
+                lines += [f"- {s['name']}: {cpu}node time summed over dbt's threads: {kinds}. Slowest: {slow}.", ""]
     return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def _run_of(results: dict, engine_name: str, scale: float) -> dict | None:
+    return next((r for r in results["runs"] if r["engine"] == engine_name and r["scale"] == scale), None)
+
+
+def _status(value: float | None, target: float, at_most: bool = True) -> str:
+    if value is None:
+        return "not measured"
+    return "met" if (value <= target if at_most else value >= target) else "not met"
+
+
+def targets(results: dict) -> list[tuple[str, str, str, str]]:
+    """(what, target, current figure, status) for each target of the
+    performance issue, from Sail's runs; a figure no run has is 'not measured'."""
+    rows = []
+    large = _run_of(results, "sail", 100)
+    for key, what, target, stretch in (
+        ("day2_share_of_full_build", "day-2 build / full build, scale 100", 0.25, " (stretch 15%)"),
+        ("no_new_data_share_of_full_build", "build with no new data / full build, scale 100", 0.15, ""),
+    ):
+        value = large.get(key) if large else None
+        figure = f"{value:.0%}" if value is not None else "-"
+        rows.append((what, f"<= {target:.0%}{stretch}", figure, _status(value, target)))
+    for scale in (1, 10, 100):
+        run = _run_of(results, "sail", scale)
+        share = run.get("snapshot_day2_share_of_full") if run else None
+        if share is not None:
+            what = f"snapshots on day 2 / snapshots built from scratch, scale {scale:g}"
+            rows.append((what, "<= 20%", f"{share:.0%}", _status(share, 0.20)))
+    small = _run_of(results, "sail", 1)
+    for command, times in (small or {}).get("analyst_loop_seconds", {}).items():
+        median = statistics.median(times)
+        rows.append((f"analyst loop `dbt {command}`, scale 1, median", "<= 5 s", f"{median:.1f} s", _status(median, 5)))
+    for scale in (1, 10):
+        ratio = next((c["build_ratio"] for c in results.get("comparison", []) if c["scale"] == scale), None)
+        figure = f"{ratio:.1f}x" if ratio is not None else "-"
+        rows.append((f"Spark / Sail, full dbt build, scale {scale}", ">= 3x", figure, _status(ratio, 3, at_most=False)))
+    if small and small.get("lineage_build_seconds"):
+        seconds = small["lineage_build_seconds"]
+        rows.append(("column lineage of the whole project", "<= 10 s", f"{seconds:.1f} s", _status(seconds, 10)))
+    for run in results["runs"]:
+        per_node = run.get("no_new_data_seconds_per_node")
+        cpu = run.get("dbt_cpu_ms_per_node", {}).get("dbt build (no new data)")
+        if run["engine"] == "sail" and per_node:
+            rows.append(
+                (
+                    f"fixed cost per node (build with no new data), scale {run['scale']:g}",
+                    "lowered; reported",
+                    f"{per_node * 1000:.0f} ms wall, {cpu} ms of dbt's CPU",
+                    "reported",
+                )
+            )
+    return rows
+
+
+def targets_table(results: dict) -> list[str]:
+    lines = ["| target | goal | now | status |", "|---|---|---|---|"]
+    return lines + [f"| {what} | {goal} | {now} | {status} |" for what, goal, now, status in targets(results)]
+
+
+README = REPO_ROOT / "README.md"
+README_MARKS = ("<!-- bench:targets -->", "<!-- /bench:targets -->")
+
+
+def update_readme(results: dict) -> None:
+    """Rewrite the README's table of figures against targets (between its marks)."""
+    text = README.read_text()
+    start, end = (text.index(mark) for mark in README_MARKS)
+    table = "\n".join([f"Figures of {results['finished_at']} (`make bench`, Sail):", "", *targets_table(results)])
+    README.write_text(text[: start + len(README_MARKS[0])] + "\n" + table + "\n" + text[end:])
 
 
 def idle_build(stages: dict) -> str:
@@ -423,6 +529,8 @@ def write(runs: list[dict], out: Path) -> dict:
     }
     (out / "benchmarks.json").write_text(json.dumps(results, indent=2) + "\n")
     (out / "benchmarks.md").write_text(markdown(results))
+    if out == DOCS:
+        update_readme(results)
     return results
 
 
