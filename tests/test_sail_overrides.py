@@ -86,6 +86,17 @@ snapshots:
     relation: ref('wide')
     config: {unique_key: id, strategy: check, check_cols: [v]}
 """,
+    "models/snap_source.sql": """
+{{ config(materialized='table') }}
+select id, case when id <= {{ var('snap_changed', 0) }} then 'changed' else 'v' end as v
+from (select explode(sequence(1, {{ var('snap_rows', 3) }})) as id) as ids
+""",
+    "snapshots/keyed_snapshot.yml": """
+snapshots:
+  - name: keyed_snapshot
+    relation: ref('snap_source')
+    config: {unique_key: id, strategy: check, check_cols: [v]}
+""",
     "seeds/codes.csv": "code,label\nA,Alpha\nB,Beta\n",
     "models/contracted.sql": """
 {{ config(materialized='table') }}
@@ -150,7 +161,7 @@ def columns(settings, table: str) -> list[str]:
 def test_build_rebuild_and_change_columns(project):
     root, settings = project
     first = build(project)
-    assert len([r for r in first if not r["unique_id"].startswith("operation.")]) == 10  # the hook aside
+    assert len([r for r in first if not r["unique_id"].startswith("operation.")]) == 12  # the hook aside
     build(project)  # right after the first: everything replaced or merged again
     assert query(settings, "select count(*) from ovr_silver.wide_incremental") == [(3,)]
     assert query(settings, "select count(*) from ovr_snapshots.wide_snapshot") == [(3,)]
@@ -199,6 +210,44 @@ def test_a_merge_of_only_new_keys_is_an_append(project):
     assert "merge into" in build_keys(5, 3)  # ids 5-7: 5 and 6 exist
     rows = query(settings, "select id, v from ovr_silver.keyed_incremental order by id")
     assert rows == [(1, "v1"), (2, "v1"), (3, "v1"), (4, "v2"), (5, "v3"), (6, "v3"), (7, "v3")]
+
+
+def test_a_snapshot_writes_only_when_a_version_changes(project):
+    """sail__snapshot_merge_sql: nothing changed writes nothing (no new Delta
+    commit), only new keys append, a changed key merges; the history is what
+    dbt's MERGE gives."""
+    root, settings = project
+    log = settings.warehouse / "ovr_snapshots" / "keyed_snapshot"
+
+    def snapshot(rows: int, changed: int = 0) -> str:
+        build(
+            project,
+            "--select",
+            "snap_source",
+            "keyed_snapshot",
+            "--vars",
+            f"{{snap_rows: {rows}, snap_changed: {changed}}}",
+        )
+        (executed,) = (root / "target" / "run" / "overrides" / "snapshots").rglob("keyed_snapshot.sql")
+        return executed.read_text().lower()
+
+    def history() -> list[tuple]:
+        return query(settings, "select id, v, dbt_valid_to is null from ovr_snapshots.keyed_snapshot order by id, v")
+
+    snapshot(3)  # creates the snapshot, or finds it unchanged
+    commits = len(list(log.rglob("_delta_log/*.json")))
+    assert "no version changed" in snapshot(3)
+    assert len(list(log.rglob("_delta_log/*.json"))) == commits
+    assert history() == [(1, "v", True), (2, "v", True), (3, "v", True)]
+
+    assert "insert into" in snapshot(5)  # ids 4 and 5 are new
+    assert history() == [(i, "v", True) for i in range(1, 6)]
+
+    assert "merge into" in snapshot(5, changed=2)  # ids 1 and 2 change
+    assert history() == [
+        (1, "changed", True), (1, "v", False), (2, "changed", True), (2, "v", False),
+        (3, "v", True), (4, "v", True), (5, "v", True),
+    ]  # fmt: skip
 
 
 def test_row_level_tests_read_the_rows_of_the_latest_build(project):

@@ -68,7 +68,35 @@
 
 
 {% macro sail__snapshot_merge_sql(target, source, insert_cols) -%}
-  {#- The snapshot's staging view compares the source with the whole snapshot. -#}
+  {#-
+    The snapshot's staging view compares the source with the whole snapshot;
+    its rows (new versions to insert, current versions to close) are staged
+    once. Sail's MERGE costs about a rewrite of the snapshot whatever the
+    rows, so it runs only when a version must be closed: with nothing
+    changed, no statement writes the snapshot; with only new versions (new
+    keys, or deletion records), they are appended.
+  -#}
   {%- set staged = sail_stage_merge_source(source, target, target_columns=false) -%}
-  {{- return(spark__snapshot_merge_sql(target, staged, insert_cols)) -}}
+  {%- set counts_sql -%}
+    select
+      count_if(dbt_change_type = 'insert'),
+      count_if(dbt_change_type in ('update', 'delete'))
+    from {{ staged }}
+  {%- endset -%}
+  {%- set counts = run_query(counts_sql).rows[0] -%}
+  {%- if counts[1] > 0 -%}
+    {{- return(spark__snapshot_merge_sql(target, staged, insert_cols)) -}}
+  {%- elif counts[0] > 0 -%}
+    {#- a list unique_key's staging columns are not the snapshot's (engine note 23) -#}
+    {%- set columns = [] -%}
+    {%- for column in insert_cols if not modules.re.match('`?dbt_unique_key_[0-9]+`?$', column | lower) -%}
+      {%- do columns.append(column) -%}
+    {%- endfor -%}
+    {%- set append_sql -%}
+      insert into {{ target }} ({{ columns | join(', ') }})
+      select {{ columns | join(', ') }} from {{ staged }} where dbt_change_type = 'insert'
+    {%- endset -%}
+    {{- return(append_sql) -}}
+  {%- endif -%}
+  {{- return("select 'no version changed' as snapshot_merge") -}}
 {%- endmacro %}
