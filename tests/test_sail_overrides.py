@@ -137,6 +137,7 @@ def build(
     run(
         [DBT, command, "--project-dir", str(root), "--profiles-dir", str(root), *extra],
         env={**settings.env(), "DBT_TARGET_PATH": str(root / "target"), "DBT_LOG_PATH": str(root / "logs")},
+        check="fail" not in allowed,  # a failing test exits 1; the statuses are checked below
     )
     results = json.loads((root / "target" / "run_results.json").read_text())["results"]
     assert {r["status"] for r in results} <= allowed, results
@@ -252,8 +253,9 @@ def test_a_snapshot_writes_only_when_a_version_changes(project):
 
 def test_row_level_tests_read_the_rows_of_the_latest_build(project):
     """not_null on an incremental model checks the rows the last build wrote
-    (a merged row is stamped anew); unique reads the whole table; the var
-    test_new_rows_only: false checks every row."""
+    (a merged row is stamped anew); unique checks the keys the last build
+    wrote against the whole table; the var test_new_rows_only: false checks
+    every row."""
     root, settings = project
     compiled = root / "target" / "run" / "overrides" / "models" / "stamped_incremental.yml"
 
@@ -272,7 +274,7 @@ def test_row_level_tests_read_the_rows_of_the_latest_build(project):
     assert null_failures(first=1, null_id=1) == 1  # first build: every row is new
     assert null_failures(first=4) == 0  # ids 4-6 are checked, id 1 is not
     assert "_built_at = cast(" in next(compiled.rglob("not_null_*.sql")).read_text()
-    assert "_built_at" not in next(compiled.rglob("unique_*.sql")).read_text()
+    assert "id in (select id from" in next(compiled.rglob("unique_*.sql")).read_text()
     assert null_failures(first=4, test_new_rows_only=False) == 1
     assert null_failures(first=3, null_id=3) == 1  # ids 3-5 merged: 3 is null, 1 is old
     assert query(settings, "select count(*) from ovr_silver.stamped_incremental where v is null") == [(2,)]
@@ -284,6 +286,31 @@ def test_row_level_tests_read_the_rows_of_the_latest_build(project):
     results = [r for r in results if r["unique_id"].startswith("test.")]  # the on-run-start hook aside
     assert "max(_built_at)" in next(compiled.rglob("not_null_*.sql")).read_text()
     assert {r["unique_id"].split(".")[2].split("_")[0]: r["failures"] for r in results} == {"not": 1, "unique": 0}
+
+
+def test_unique_checks_the_latest_keys_against_the_whole_table(project):
+    """An old duplicate is not grouped again by every build, but a build that
+    writes its key again finds it."""
+    root, settings = project
+
+    def unique_failures(*extra: str, **vars_: int | bool) -> int:
+        results = build(
+            project,
+            "--select",
+            "stamped_incremental",
+            "--vars",
+            json.dumps(vars_),
+            *extra,
+            allowed=frozenset({"success", "pass", "fail"}),
+        )
+        (unique,) = [r for r in results if r["unique_id"].startswith("test.overrides.unique_")]
+        return unique["failures"]
+
+    assert unique_failures("--full-refresh", first=1) == 0  # ids 1-3
+    query(settings, "insert into ovr_silver.stamped_incremental values (2, 'v', timestamp '2000-01-01 00:00:00')")
+    assert unique_failures(first=4) == 0  # ids 4-6 are new; the old duplicate of 2 is not read
+    assert unique_failures(first=4, test_new_rows_only=False) == 1
+    assert unique_failures(first=2) == 1  # id 2 written again: its duplicate is found
 
 
 def test_a_broken_contract_fails_before_the_table_it_would_replace_is_dropped(project):

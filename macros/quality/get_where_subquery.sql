@@ -3,10 +3,12 @@
   whole history again: row-level tests (each row passes or fails on its own)
   read only rows whose `_built_at` is the newest (this build's stamp when the
   model was built in the same invocation, else the table's newest stamp). Older rows were tested when
-  they were written, and a merge that changes a row stamps it anew. Whole-table
-  tests (unique, row counts, combinations) still read every row, so a new key
-  that repeats an old one fails. A full refresh stamps every row, so it tests
-  everything; `--vars '{test_new_rows_only: false}'` does the same without one.
+  they were written, and a merge that changes a row stamps it anew. `unique`
+  reads the rows whose key is among the new rows' keys, old rows included, so
+  a new key that repeats an old one fails while the old keys are not grouped
+  again. Whole-table tests (row counts, combinations) still read every row. A
+  full refresh stamps every row, so it tests everything;
+  `--vars '{test_new_rows_only: false}'` does the same without one.
 -#}
 
 {% macro default__get_where_subquery(relation) -%}
@@ -32,15 +34,20 @@
                              'expression_is_true', 'expect_column_values_to_match_regex'] -%}
   {%- set test_name = (model.test_metadata or {}).get('name') -%}
   {%- set tested = graph.nodes.get(model.attached_node or '') -%}
-  {%- if not (test_name in row_level_tests and tested and tested.config.materialized == 'incremental') -%}
+  {%- if not (test_name in row_level_tests + ['unique'] and tested and tested.config.materialized == 'incremental') -%}
     {{- return('') -}}
   {%- elif tested.unique_id in selected_resources -%}
     {#- built by this invocation: a literal, so Delta's file statistics skip older files -#}
-    {{- return('_built_at = ' ~ build_stamp()) -}}
+    {%- set latest = '_built_at = ' ~ build_stamp() -%}
   {%- else -%}
     {#- tests run on their own (`dbt test`): the latest build's rows -#}
-    {{- return('_built_at = (select max(_built_at) from ' ~ relation ~ ')') -}}
+    {%- set latest = '_built_at = (select max(_built_at) from ' ~ relation ~ ')' -%}
   {%- endif -%}
+  {%- if test_name == 'unique' -%}
+    {%- set key = model.test_metadata.kwargs.column_name -%}
+    {{- return(key ~ ' in (select ' ~ key ~ ' from ' ~ relation ~ ' where ' ~ latest ~ ')') -}}
+  {%- endif -%}
+  {{- return(latest) -}}
 {%- endmacro %}
 
 
