@@ -449,6 +449,9 @@ def targets(results: dict) -> list[tuple[str, str, str, str]]:
     for scale in (1, 10):
         ratio = next((c["build_ratio"] for c in results.get("comparison", []) if c["scale"] == scale), None)
         figure = f"{ratio:.1f}x" if ratio is not None else "-"
+        spark = _run_of(results, "spark local[2]", scale)
+        if ratio is not None and spark and spark.get("finished_at"):
+            figure += f" (Spark's run of {spark['finished_at']})"
         rows.append((f"Spark / Sail, full dbt build, scale {scale}", ">= 3x", figure, _status(ratio, 3, at_most=False)))
     if small and small.get("lineage_build_seconds"):
         seconds = small["lineage_build_seconds"]

@@ -6,6 +6,7 @@ asserted."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -31,6 +32,7 @@ STAGES = [
 
 
 def test_benchmark_measures_every_stage(tmp_path):
+    readme = (REPO / "README.md").read_text()
     result = run(
         [sys.executable, "-m", "bench", "--scales", "0.1", "--spark-scales", "--fresh", "--out", str(tmp_path)]
     )
@@ -54,10 +56,16 @@ def test_benchmark_measures_every_stage(tmp_path):
         kept = (
             REPO / "bench" / ".work" / "run_results" / f"sail-scale0.1-{name.split('(')[1][:-1].replace(' ', '')}.json"
         )
-        names = {r["unique_id"].split(".")[2] for r in json.loads(kept.read_text())["results"]}
+        results = json.loads(kept.read_text())["results"]
+        names = {r["unique_id"].split(".")[2] for r in results}
         assert {n for n, _ in build["slowest"]} <= names, build["slowest"]
+        # dbt's own CPU: at most all cores for the whole stage
+        assert build["nodes"] == len(results) and 0 < build["cpu_seconds"] <= build["seconds"] * os.cpu_count()
     assert stages["ingest day 1"]["peak_rss_mb"]["ingest"] > 0
     assert 0 < bench["day2_share_of_full_build"] < 5 and 0 < bench["no_new_data_share_of_full_build"] < 5
+    assert set(bench["dbt_cpu_ms_per_node"]) == {"dbt build (full)", "dbt build (day 2)", "dbt build (no new data)"}
+    assert all(ms > 0 for ms in bench["dbt_cpu_ms_per_node"].values())
+    assert bench["no_new_data_seconds_per_node"] > 0 and bench["snapshot_day2_share_of_full"] > 0
 
     # the whole project's column lineage, timed inside and outside the process
     assert 0 < bench["lineage_build_seconds"] <= stages["column lineage"]["seconds"]
@@ -69,6 +77,9 @@ def test_benchmark_measures_every_stage(tmp_path):
     assert set(loop) == {"build -s stg_retail__products+", "build -s rpt_retail__category_analytics"}
     assert all(len(times) == 3 and min(times) > 0 for times in loop.values())
     assert "Analyst loop with the engine up" in table
+    # figures against targets: written to the output folder; the README only from docs/
+    assert "## Figures against targets" in table and "| fixed cost per node" in table
+    assert (REPO / "README.md").read_text() == readme
     assert not (REPO / "bench" / ".work" / "sail-scale0.1").exists()  # the lake is removed
     leftovers = subprocess.run(["pgrep", "-f", "sail-scale0.1"], capture_output=True, text=True).stdout
     assert not leftovers.strip(), leftovers  # and nothing of its engine runs on

@@ -251,6 +251,22 @@ def test_a_snapshot_writes_only_when_a_version_changes(project):
     ]  # fmt: skip
 
 
+def stamped_test_failures(project, test: str, vars_: dict, *extra: str) -> int:
+    """Build stamped_incremental with `vars_`; the failures of its `test`
+    (not_null warns, unique fails)."""
+    results = build(
+        project,
+        "--select",
+        "stamped_incremental",
+        "--vars",
+        json.dumps(vars_),
+        *extra,
+        allowed=frozenset({"success", "pass", "warn", "fail"}),
+    )
+    (found,) = [r for r in results if r["unique_id"].startswith(f"test.overrides.{test}_")]
+    return found["failures"]
+
+
 def test_row_level_tests_read_the_rows_of_the_latest_build(project):
     """not_null on an incremental model checks the rows the last build wrote
     (a merged row is stamped anew); unique checks the keys the last build
@@ -260,16 +276,7 @@ def test_row_level_tests_read_the_rows_of_the_latest_build(project):
     compiled = root / "target" / "run" / "overrides" / "models" / "stamped_incremental.yml"
 
     def null_failures(**vars_: int | bool) -> int:
-        results = build(
-            project,
-            "--select",
-            "stamped_incremental",
-            "--vars",
-            json.dumps(vars_),
-            allowed=frozenset({"success", "pass", "warn"}),
-        )
-        (not_null,) = [r for r in results if r["unique_id"].startswith("test.overrides.not_null_")]
-        return not_null["failures"]
+        return stamped_test_failures(project, "not_null", vars_)
 
     assert null_failures(first=1, null_id=1) == 1  # first build: every row is new
     assert null_failures(first=4) == 0  # ids 4-6 are checked, id 1 is not
@@ -294,17 +301,7 @@ def test_unique_checks_the_latest_keys_against_the_whole_table(project):
     root, settings = project
 
     def unique_failures(*extra: str, **vars_: int | bool) -> int:
-        results = build(
-            project,
-            "--select",
-            "stamped_incremental",
-            "--vars",
-            json.dumps(vars_),
-            *extra,
-            allowed=frozenset({"success", "pass", "fail"}),
-        )
-        (unique,) = [r for r in results if r["unique_id"].startswith("test.overrides.unique_")]
-        return unique["failures"]
+        return stamped_test_failures(project, "unique", vars_, *extra)
 
     assert unique_failures("--full-refresh", first=1) == 0  # ids 1-3
     query(settings, "insert into ovr_silver.stamped_incremental values (2, 'v', timestamp '2000-01-01 00:00:00')")
