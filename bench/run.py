@@ -271,11 +271,11 @@ class Run:
             if stage.name in names:
                 stage.rows = rows
 
-    def seconds(self, name: str) -> float:
-        return next(s.seconds for s in self.stages if s.name == name)
-
     def stage_named(self, name: str) -> Stage:
         return next(s for s in self.stages if s.name == name)
+
+    def seconds(self, name: str) -> float:
+        return self.stage_named(name).seconds
 
     def summary(self) -> dict:
         full, day2 = self.seconds("dbt build (full)"), self.seconds("dbt build (day 2)")
@@ -289,7 +289,10 @@ class Run:
             "engine": self.settings.engine if self.settings.engine == "sail" else f"spark {self.settings.spark_master}",
             "table_format": self.settings.table_format,
             "scale": self.scale,
-            "stages": [{**asdict(s), "rows_per_second": round(s.rows_per_second)} for s in self.stages],
+            "stages": [
+                {**asdict(s), "rows_per_second": round(s.rows_per_second), "cpu_ms_per_node": round(s.cpu_ms_per_node)}
+                for s in self.stages
+            ],
             "main_job_seconds": round(main, 1),
             "day2_share_of_full_build": round(day2 / full, 3) if full else None,
             "no_new_data_share_of_full_build": round(idle / full, 3) if full else None,
@@ -406,9 +409,7 @@ def markdown(results: dict) -> str:
                 kinds = ", ".join(f"{k} {v:.0f} s" for k, v in sorted(s["node_seconds"].items(), key=lambda kv: -kv[1]))
                 slow = ", ".join(f"`{n}` {t:.1f} s" for n, t in s["slowest"])
                 cpu = (
-                    f"{s['nodes']} nodes, dbt's own CPU {1000 * s['cpu_seconds'] / s['nodes']:.0f} ms per node; "
-                    if s.get("nodes")
-                    else ""
+                    f"{s['nodes']} nodes, dbt's own CPU {s['cpu_ms_per_node']} ms per node; " if s.get("nodes") else ""
                 )
                 lines += [f"- {s['name']}: {cpu}node time summed over dbt's threads: {kinds}. Slowest: {slow}.", ""]
     return "\n".join(lines).rstrip("\n") + "\n"

@@ -31,7 +31,7 @@
   {%- set present = adapter.get_columns_in_relation(relation) | map(attribute='name') | map('lower') | list -%}
   {%- set missing = [] -%}
   {%- for column in columns if column.name | lower not in present
-      and not modules.re.match('dbt_unique_key_[0-9]+$', column.name | lower) -%}
+      and not is_unique_key_staging_column(column.name) -%}
     {%- do missing.append(column) -%}
   {%- endfor -%}
   {%- set columns = missing -%}

@@ -89,7 +89,7 @@
   {%- elif counts[0] > 0 -%}
     {#- a list unique_key's staging columns are not the snapshot's (engine note 23) -#}
     {%- set columns = [] -%}
-    {%- for column in insert_cols if not modules.re.match('`?dbt_unique_key_[0-9]+`?$', column | lower) -%}
+    {%- for column in insert_cols if not is_unique_key_staging_column(column) -%}
       {%- do columns.append(column) -%}
     {%- endfor -%}
     {%- set append_sql -%}

@@ -5,9 +5,15 @@
   failed with "ambiguous attribute snapshotted_data.dbt_unique_key_1".
 -#}
 
+{% macro is_unique_key_staging_column(name) -%}
+  {#- dbt_unique_key_<n>, quoted or not: a staging column, never the snapshot's -#}
+  {{- return(modules.re.match('dbt_unique_key_[0-9]+$', name | replace('`', '') | lower) is not none) -}}
+{%- endmacro %}
+
+
 {% macro spark__create_columns(relation, columns) %}
   {%- set added = [] -%}
-  {%- for column in columns if not modules.re.match('dbt_unique_key_[0-9]+$', column.name | lower) -%}
+  {%- for column in columns if not is_unique_key_staging_column(column.name) -%}
     {%- do added.append(column) -%}
   {%- endfor -%}
   {%- if added -%}
