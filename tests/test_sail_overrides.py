@@ -36,6 +36,7 @@ snapshots:
   overrides:
     +schema: snapshots
     +file_format: delta
+    +tblproperties: {delta.enableDeletionVectors: "true"}
 """,
     "profiles.yml": """
 overrides:
@@ -96,6 +97,22 @@ snapshots:
   - name: keyed_snapshot
     relation: ref('snap_source')
     config: {unique_key: id, strategy: check, check_cols: [v]}
+""",
+    "models/written_source.sql": """
+{{ config(materialized='incremental', unique_key='id', incremental_strategy='merge') }}
+select id, '{{ var("value", "v") }}' as v, {{ build_stamp() }} as _built_at
+from (select explode(sequence({{ var('first', 1) }}, {{ var('last', 3) }})) as id) as ids
+""",
+    "snapshots/written_snapshot.yml": """
+snapshots:
+  - name: written_snapshot
+    relation: ref('written_source')
+    config:
+      unique_key: id
+      strategy: check
+      check_cols: [v]
+      hard_deletes: ignore
+      meta: {source_written_at: _built_at}
 """,
     "seeds/codes.csv": "code,label\nA,Alpha\nB,Beta\n",
     "models/contracted.sql": """
@@ -162,7 +179,7 @@ def columns(settings, table: str) -> list[str]:
 def test_build_rebuild_and_change_columns(project):
     root, settings = project
     first = build(project)
-    assert len([r for r in first if not r["unique_id"].startswith("operation.")]) == 12  # the hook aside
+    assert len([r for r in first if not r["unique_id"].startswith("operation.")]) == 14  # the hook aside
     build(project)  # right after the first: everything replaced or merged again
     assert query(settings, "select count(*) from ovr_silver.wide_incremental") == [(3,)]
     assert query(settings, "select count(*) from ovr_snapshots.wide_snapshot") == [(3,)]
@@ -215,8 +232,9 @@ def test_a_merge_of_only_new_keys_is_an_append(project):
 
 def test_a_snapshot_writes_only_when_a_version_changes(project):
     """sail__snapshot_merge_sql: nothing changed writes nothing (no new Delta
-    commit), only new keys append, a changed key merges; the history is what
-    dbt's MERGE gives."""
+    commit), only new keys append, a changed key merges (its old version
+    deleted through a deletion vector and inserted again closed); the history
+    is what dbt's MERGE gives."""
     root, settings = project
     log = settings.warehouse / "ovr_snapshots" / "keyed_snapshot"
 
@@ -245,6 +263,7 @@ def test_a_snapshot_writes_only_when_a_version_changes(project):
     assert history() == [(i, "v", True) for i in range(1, 6)]
 
     assert "merge into" in snapshot(5, changed=2)  # ids 1 and 2 change
+    assert list(log.rglob("deletion_vector_*.bin"))  # their old versions deleted, not their files rewritten
     assert history() == [
         (1, "changed", True), (1, "v", False), (2, "changed", True), (2, "v", False),
         (3, "v", True), (4, "v", True), (5, "v", True),
@@ -322,3 +341,38 @@ def test_a_broken_contract_fails_before_the_table_it_would_replace_is_dropped(pr
     assert broken.returncode != 0
     assert "enforced contract that failed" in broken.stdout and "data type mismatch" in broken.stdout
     assert query(settings, "select count(*) from ovr_silver.contracted") == [(3,)]
+
+
+def test_a_snapshot_compares_only_the_source_rows_written_since_its_last_run(project):
+    """meta source_written_at: the staging reads the source rows stamped after
+    the snapshot's newest stamp. A row changed behind dbt's back (no new
+    stamp) is not compared; the same change written by a build is."""
+    root, settings = project
+
+    def snapshot(first: int, last: int, value: str = "v") -> str:
+        build(
+            project,
+            "--select",
+            "written_source",
+            "written_snapshot",
+            "--vars",
+            json.dumps({"first": first, "last": last, "value": value}),
+        )
+        (executed,) = (root / "target" / "run" / "overrides" / "snapshots").rglob("written_snapshot.sql")
+        return executed.read_text().lower()
+
+    def history() -> list[tuple]:
+        return query(settings, "select id, v, dbt_valid_to is null from ovr_snapshots.written_snapshot order by id, v")
+
+    build(project, "--select", "written_source", "written_snapshot", "--full-refresh")
+    query(settings, "drop table if exists ovr_snapshots.written_snapshot")
+    snapshot(1, 3)  # created from the whole source
+    assert "insert into" in snapshot(4, 5)  # ids 4 and 5 written and new
+    assert history() == [(i, "v", True) for i in range(1, 6)]
+
+    query(settings, "update ovr_silver.written_source set v = 'unstamped' where id = 1")
+    assert "no version changed" in snapshot(2, 2)  # id 2 rewritten unchanged; id 1 is not read
+    assert history() == [(i, "v", True) for i in range(1, 6)]
+
+    assert "merge into" in snapshot(1, 1, value="stamped")
+    assert history() == [(1, "stamped", True), (1, "v", False)] + [(i, "v", True) for i in range(2, 6)]
