@@ -33,3 +33,17 @@
         },
     }) }}
 {% endmacro %}
+
+
+{% macro failed_rules_array(checks, value) -%}
+    {#- An array with an element per rule of `checks` (rule_id -> failing
+        condition): `value`, with {rule_id} replaced, where the row fails the
+        rule and the seed has it (column <rule_id>__in_seed), else null; the
+        array functions and concat_ws that read it skip the nulls. -#}
+    array(
+        {%- for rule_id, failed in checks.items() %}
+            case when {{ rule_id }}__in_seed and ({{ failed }}) then {{ value | replace('{rule_id}', rule_id) }} end
+            {{- ',' if not loop.last }}
+        {%- endfor %}
+    )
+{%- endmacro %}

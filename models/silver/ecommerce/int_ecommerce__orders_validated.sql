@@ -48,45 +48,42 @@ checked as (
     left join shipping on orders.order_id = shipping.order_id
 ),
 
-failed_rules as (
-    {%- for rule_id, failed in order_checks.items() %}
-        select
-            order_id,
-            '{{ rule_id }}' as rule_id
-        from checked
-        where {{ failed }}
-        {%- if not loop.last %}
-            union all
-        {%- endif %}
-    {%- endfor %}
+ranked_rules as (
+    select
+        rule_id,
+        description,
+        case rule_severity when 'HIGH' then 3 when 'MEDIUM' then 2 when 'LOW' then 1 end as severity_rank
+    from rules
 ),
 
-order_failures as (
+-- the seed in one row: per rule, whether the seed has it, its severity rank
+-- and its description, so that each order is checked in one pass
+rule_settings as (
     select
-        failed_rules.order_id,
-        max(case rules.rule_severity when 'HIGH' then 3 when 'MEDIUM' then 2 when 'LOW' then 1 end)
-            as severity_rank,
-        concat_ws(', ', array_sort(collect_list(failed_rules.rule_id))) as failed_rules,
-        concat_ws('; ', array_sort(collect_list(rules.description))) as validation_errors
-    from failed_rules
-    inner join rules on failed_rules.rule_id = rules.rule_id
-    group by failed_rules.order_id
+    {%- for rule_id in order_checks %}
+            count_if(rule_id = '{{ rule_id }}') > 0 as {{ rule_id }}__in_seed,
+            max(case when rule_id = '{{ rule_id }}' then severity_rank end) as {{ rule_id }}__rank,
+            max(case when rule_id = '{{ rule_id }}' then description end) as {{ rule_id }}__description
+            {{- ',' if not loop.last }}
+    {%- endfor %}
+    from ranked_rules
 ),
 
 final as (
     select
         checked.*,
         checked.is_valid_email and checked.is_valid_phone as has_valid_contact,
-        coalesce(order_failures.failed_rules, '') as failed_rules,
-        coalesce(order_failures.validation_errors, '') as validation_errors,
-        case order_failures.severity_rank
+        concat_ws(', ', array_sort({{ failed_rules_array(order_checks, "'{rule_id}'") }})) as failed_rules,
+        concat_ws('; ', array_sort({{ failed_rules_array(order_checks, '{rule_id}__description') }}))
+            as validation_errors,
+        case array_max({{ failed_rules_array(order_checks, '{rule_id}__rank') }})
             when 3 then 'HIGH'
             when 2 then 'MEDIUM'
             when 1 then 'LOW'
             else 'NONE'
         end as validation_severity
     from checked
-    left join order_failures on checked.order_id = order_failures.order_id
+    cross join rule_settings
 )
 
 select * from final
