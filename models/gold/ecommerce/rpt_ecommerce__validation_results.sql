@@ -4,6 +4,13 @@
     does. Each rule's check comes from the ecommerce_validation_checks macro
     and runs on the model of the table the seed names. -#}
 {%- set checks = ecommerce_validation_checks() %}
+{%- set relations = {
+    'orders': 'orders',
+    'customers': 'customers',
+    'products': 'products',
+    'inventory': 'inventory',
+    'shipping': 'shipments',
+} %}
 
 with
 
@@ -39,27 +46,41 @@ shipments as (
     left join orders on shipping.order_id = orders.order_id
 ),
 
-failures as (
-    {%- set relations = {
-        'orders': 'orders',
-        'customers': 'customers',
-        'products': 'products',
-        'inventory': 'inventory',
-        'shipping': 'shipments',
-    } %}
-    {%- for table, relation in relations.items() %}
-        {%- set outer_loop = loop %}
-        {%- for rule_id, failed in checks[table].items() %}
-            select
-                '{{ rule_id }}' as rule_id,
-                count(*) as n_checked,
-                count(case when {{ failed }} then 1 end) as n_failed
-            from {{ relation }}
-            {%- if not (outer_loop.last and loop.last) %}
-                union all
-            {%- endif %}
-        {%- endfor %}
+-- one pass over each checked table: an array of one count per rule (a union
+-- of a query per rule read the table, and the shipments' join, per rule)
+{%- for table, relation in relations.items() %}
+
+    {{ table }}_counts as (
+        select
+            array(
+                {%- for rule_id, failed in checks[table].items() %}
+                    named_struct(
+                        'rule_id', '{{ rule_id }}',
+                        'n_checked', count(*),
+                        'n_failed', count(case when {{ failed }} then 1 end)
+                    ){{ ',' if not loop.last }}
+                {%- endfor %}
+            ) as rule_counts
+        from {{ relation }}
+    ),
+{%- endfor %}
+
+rule_counts as (
+    {%- for table in relations %}
+        select explode(rule_counts) as rule_count
+        from {{ table }}_counts
+        {%- if not loop.last %}
+            union all
+        {%- endif %}
     {%- endfor %}
+),
+
+failures as (
+    select
+        rule_count.rule_id,
+        rule_count.n_checked,
+        rule_count.n_failed
+    from rule_counts
 ),
 
 final as (
