@@ -21,17 +21,6 @@ interactions as (
     select * from {{ ref('stg_contact_center__interactions') }}
 ),
 
-keys as (
-    select customer_id from ecommerce
-    union
-    select customer_id from cx_customers
-    union
-    select customer_id from cx_surveys
-    union
-    select customer_id from interactions
-    where customer_id is not null
-),
-
 survey_counts as (
     select
         customer_id,
@@ -45,12 +34,20 @@ interaction_counts as (
         customer_id,
         count(*) as contact_center_interactions
     from interactions
+    where customer_id is not null
     group by customer_id
 ),
 
+-- full joins on the key found so far: each input is read once (a union of
+-- the keys, joined back to the inputs, read each twice)
 final as (
     select
-        keys.customer_id,
+        coalesce(
+            ecommerce.customer_id,
+            cx_customers.customer_id,
+            survey_counts.customer_id,
+            interaction_counts.customer_id
+        ) as customer_id,
         coalesce(ecommerce.customer_display_name, cx_customers.customer_display_name) as customer_display_name,
         ecommerce.customer_tier as ecommerce_tier,
         cx_customers.segment as cx_segment,
@@ -59,11 +56,14 @@ final as (
         cx_customers.customer_id is not null as is_in_customer_database,
         coalesce(survey_counts.survey_responses, 0) as survey_responses,
         coalesce(interaction_counts.contact_center_interactions, 0) as contact_center_interactions
-    from keys
-    left join ecommerce on keys.customer_id = ecommerce.customer_id
-    left join cx_customers on keys.customer_id = cx_customers.customer_id
-    left join survey_counts on keys.customer_id = survey_counts.customer_id
-    left join interaction_counts on keys.customer_id = interaction_counts.customer_id
+    from ecommerce
+    full outer join cx_customers on ecommerce.customer_id = cx_customers.customer_id
+    full outer join survey_counts
+        on coalesce(ecommerce.customer_id, cx_customers.customer_id) = survey_counts.customer_id
+    full outer join interaction_counts
+        on
+            coalesce(ecommerce.customer_id, cx_customers.customer_id, survey_counts.customer_id)
+            = interaction_counts.customer_id
 )
 
 select * from final
