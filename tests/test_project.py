@@ -137,3 +137,17 @@ def test_on_parquet_incrementals_are_tables_and_snapshots_are_off(tmp_path):
     assert manifest["nodes"]["model.lakehouse.stg_retail__transactions"]["config"]["materialized"] == "table"
     assert not any(node["resource_type"] == "snapshot" for node in manifest["nodes"].values())
     assert "snapshot.lakehouse.snp_retail__customers" in manifest["disabled"]
+
+
+def test_every_gold_model_rebuilt_in_full_says_why():
+    """Gold that is not incremental says in its description why it is rebuilt
+    (docs/performance.md); an incremental gold model does not claim it is."""
+    descriptions = {
+        model["name"]: model.get("description", "")
+        for path in (REPO / "models" / "gold").glob("*/_*__models.yml")
+        for model in yaml.safe_load(path.read_text()).get("models", [])
+    }
+    for sql in (REPO / "models" / "gold").glob("*/*.sql"):
+        incremental = re.search(r"materialized\s*=\s*['\"]?incremental", sql.read_text()) is not None
+        rebuilt = "Rebuilt in full" in descriptions[sql.stem]
+        assert rebuilt != incremental, f"{sql.stem}: incremental={incremental}, description says rebuilt={rebuilt}"
