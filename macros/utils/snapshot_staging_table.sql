@@ -1,14 +1,18 @@
 {#-
   dbt's snapshot staging compares every source row with the snapshot's
-  current versions. A snapshot whose source stamps each row with the build
-  that wrote it (meta `source_written_at: <column>`) compares only the rows
-  written after the newest stamp the snapshot holds: every older row was
-  compared by the run that took that stamp. Overridden by name (dbt's macro
-  is not dispatched from here on), for every engine.
+  current versions. A snapshot whose source stamps each row with when it was
+  written (meta `source_written_at: <column>`: `_built_at`, the build that
+  wrote it, or `_ingested_at`, the delivery it is the latest of) compares
+  only the rows stamped after the newest stamp the snapshot holds: every
+  older row was compared by the run that took that stamp, and a row's
+  checked columns change only with a newer stamp. Overridden by name (dbt's
+  macro is not dispatched from here on), for every engine.
 -#}
 {% macro snapshot_staging_table(strategy, source_sql, target_relation) -%}
   {%- set written_at = (config.get('meta') or {}).get('source_written_at') -%}
-  {%- if written_at -%}
+  {#- var snapshot_compare_all: compare every source row (after a fix made
+      behind dbt's back; a test checks that it finds nothing missed) -#}
+  {%- if written_at and not var('snapshot_compare_all', false) -%}
     {%- set source_sql = source_rows_written_since(source_sql, target_relation, written_at, strategy) -%}
   {%- endif -%}
   {{ adapter.dispatch('snapshot_staging_table', 'dbt')(strategy, source_sql, target_relation) }}
