@@ -9,6 +9,7 @@ import csv
 import hashlib
 import json
 import re
+import shutil
 import sys
 from pathlib import Path
 
@@ -435,8 +436,6 @@ def test_day2_snapshots_reading_only_new_rows_missed_nothing(day2, lake):
     """A snapshot with meta source_written_at compares only the source rows
     stamped since its last run; comparing every source row afterwards
     (var snapshot_compare_all) finds no version left to record."""
-    import shutil
-
     manifest = json.loads((lake.lake_root / "dbt_target" / "manifest.json").read_text())
     snapshots = [n for n in manifest["nodes"].values() if n["resource_type"] == "snapshot"]
     assert len([n for n in snapshots if n["config"]["meta"].get("source_written_at")]) >= 10

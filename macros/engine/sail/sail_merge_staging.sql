@@ -69,10 +69,10 @@
 
 {% macro sail__snapshot_merge_sql(target, source, insert_cols) -%}
   {#-
-    The snapshot's staging view compares the source with the whole snapshot;
-    its rows (new versions to insert, current versions to close) are staged
-    once. Sail's MERGE costs about a rewrite of the snapshot whatever the
-    rows, so it runs only when a version must be closed: with nothing
+    The snapshot's staging view compares the source with the snapshot's
+    current versions; its rows (new versions to insert, current versions to
+    close) are staged once. Sail's MERGE reads the whole snapshot even when
+    nothing matches, so it runs only when a version must be closed: with nothing
     changed, no statement writes the snapshot; with only new versions (new
     keys, or deletion records), they are appended.
   -#}
