@@ -39,7 +39,11 @@ def cli() -> None:
             + f", peak RSS {r['peak_total_rss_mb']:.0f} MB"
         )
         for command, times in r.get("analyst_loop_seconds", {}).items():
-            print(f"{'':16} analyst loop `dbt {command}`: median {sorted(times)[len(times) // 2]:.1f} s")
+            cold = r.get("analyst_loop_cold_seconds", {}).get(command, [0])
+            print(
+                f"{'':16} analyst loop `dbt {command}`: median {sorted(times)[len(times) // 2]:.1f} s warm, "
+                f"{sorted(cold)[len(cold) // 2]:.1f} s cold"
+            )
     print(f"written: {args.out / 'benchmarks.md'}")
 
 

@@ -24,7 +24,7 @@ from dataclasses import asdict, dataclass, field
 from importlib.metadata import version
 from pathlib import Path
 
-from lakehouse import engine
+from lakehouse import engine, warm_dbt
 from lakehouse.pipeline import child_env
 from lakehouse.settings import REPO_ROOT, Settings, delta_jars_present, free_port
 
@@ -161,9 +161,12 @@ class Run:
         self.stages: list[Stage] = []
         self.lineage_seconds = 0.0
         self.loop_seconds: dict[str, list[float]] = {}
+        self.cold_loop_seconds: dict[str, list[float]] = {}
 
     def _services(self) -> dict[str, int]:
-        return {s.name: s.pid() for s in engine.services(self.settings) if s.pid()}
+        found = {s.name: s.pid() for s in engine.services(self.settings) if s.pid()}
+        worker = warm_dbt.pid(self.settings)
+        return {**found, "dbt-worker": worker} if worker else found
 
     def stage(self, name: str, cmd: list[str], rows: int = 0) -> Stage:
         print(f"  {self.settings.engine:5} x{self.scale:g} {name} ...", end="", flush=True)
@@ -256,15 +259,27 @@ class Run:
             engine.stop(self.settings)
 
     def analyst_loop(self, dbt: str, repeat: int = 3) -> None:
-        """An analyst's edit-build loop with the engine up: one silver model
-        and its children, and one gold model, each built `repeat` times; the
-        wall times (dbt's start and parse included) are kept per command."""
-        for selector in LOOP_SELECTORS:
-            times = [
-                self.stage(f"loop: build -s {selector} #{i + 1}", [dbt, "build", "-s", selector]).seconds
-                for i in range(repeat)
-            ]
-            self.loop_seconds[f"build -s {selector}"] = times
+        """An analyst's edit-build loop with the engine up, as `make up` leaves
+        it: one silver model and its children, and one gold model, each built
+        `repeat` times with `python -m lakehouse dbt` (the warm dbt worker)
+        and `repeat` times with dbt started cold; the wall times (dbt's start
+        and parse included) are kept per command."""
+        warm = [sys.executable, "-m", "lakehouse", "dbt", "--keep-engine", "--"]
+        warm_dbt.start(self.settings)
+        try:
+            for selector in LOOP_SELECTORS:
+                for label, cmd, kept in (
+                    ("warm", warm, self.loop_seconds),
+                    ("cold", [dbt], self.cold_loop_seconds),
+                ):
+                    kept[f"build -s {selector}"] = [
+                        self.stage(
+                            f"loop {label}: build -s {selector} #{i + 1}", [*cmd, "build", "-s", selector]
+                        ).seconds
+                        for i in range(repeat)
+                    ]
+        finally:
+            warm_dbt.stop(self.settings)
 
     def _set_rows(self, names: tuple[str, ...], rows: int) -> None:
         for stage in self.stages:
@@ -299,6 +314,7 @@ class Run:
             "peak_total_rss_mb": max(s.peak_total_rss_mb for s in self.stages),
             "lineage_build_seconds": self.lineage_seconds,
             "analyst_loop_seconds": self.loop_seconds,
+            "analyst_loop_cold_seconds": self.cold_loop_seconds,
             # the floor: a build with nothing new, per node, in wall and in dbt's own CPU
             "no_new_data_seconds_per_node": round(idle / idle_stage.nodes, 3) if idle_stage.nodes else None,
             "dbt_cpu_ms_per_node": {
@@ -362,12 +378,18 @@ def markdown(results: dict) -> str:
         )
     looped = [r for r in results["runs"] if r.get("analyst_loop_seconds")]
     if looped:
-        lines += ["", "Analyst loop with the engine up, median wall time of 3 (target: 5 s at scale 1):", ""]
+        lines += [
+            "",
+            "Analyst loop with the engine up, median wall time of 3 (target: 5 s at scale 1): "
+            "`python -m lakehouse dbt` in the warm dbt worker that `make up` starts, and dbt started cold:",
+            "",
+        ]
         for r in looped:
             for command, times in r["analyst_loop_seconds"].items():
-                runs = ", ".join(f"{t:.1f}" for t in times)
+                cold = r.get("analyst_loop_cold_seconds", {}).get(command)
                 lines.append(
-                    f"- {r['engine']}, scale {r['scale']:g}: `dbt {command}` {statistics.median(times):.1f} s ({runs})"
+                    f"- {r['engine']}, scale {r['scale']:g}: `dbt {command}` warm {_median_of(times)}"
+                    + (f", cold {_median_of(cold)}" if cold else "")
                 )
     traced = [r for r in results["runs"] if r.get("lineage_build_seconds")]
     if traced:
@@ -425,6 +447,10 @@ def _status(value: float | None, target: float, at_most: bool = True) -> str:
     return "met" if (value <= target if at_most else value >= target) else "not met"
 
 
+def _median_of(times: list[float]) -> str:
+    return f"{statistics.median(times):.1f} s ({', '.join(f'{t:.1f}' for t in times)})"
+
+
 def targets(results: dict) -> list[tuple[str, str, str, str]]:
     """(what, target, current figure, status) for each target of the
     performance issue, from Sail's runs; a figure no run has is 'not measured'."""
@@ -446,7 +472,8 @@ def targets(results: dict) -> list[tuple[str, str, str, str]]:
     small = _run_of(results, "sail", 1)
     for command, times in (small or {}).get("analyst_loop_seconds", {}).items():
         median = statistics.median(times)
-        rows.append((f"analyst loop `dbt {command}`, scale 1, median", "<= 5 s", f"{median:.1f} s", _status(median, 5)))
+        what = f"analyst loop `lakehouse dbt {command}`, warm worker, scale 1, median"
+        rows.append((what, "<= 5 s", f"{median:.1f} s", _status(median, 5)))
     for scale in (1, 10):
         ratio = next((c["build_ratio"] for c in results.get("comparison", []) if c["scale"] == scale), None)
         figure = f"{ratio:.1f}x" if ratio is not None else "-"

@@ -8,15 +8,26 @@ import signal
 import sys
 from pathlib import Path
 
-from lakehouse import engine, pipeline, settings, slim_ci
+from lakehouse import engine, pipeline, settings, slim_ci, warm_dbt
+
+
+def _print_status(conf: settings.Settings) -> None:
+    for name, state in engine.status(conf).items():
+        print(f"{name:10} {state}")
+    worker = warm_dbt.pid(conf)
+    print(f"dbt worker {f'running (pid {worker})' if worker else 'stopped (dbt starts cold)'}")
+    print(f"lake root  {conf.lake_root}")
 
 
 def _up(args: argparse.Namespace) -> int:
     conf = settings.load()
     engine.start(conf)
-    for name, state in engine.status(conf).items():
-        print(f"{name:10} {state}")
-    print(f"lake root  {conf.lake_root}")
+    if not args.cold:
+        try:
+            warm_dbt.start(conf)
+        except warm_dbt.WorkerError as err:
+            print(f"warning: {err}", file=sys.stderr)
+    _print_status(conf)
     return 0
 
 
@@ -28,10 +39,7 @@ def _down(args: argparse.Namespace) -> int:
 
 def _status(args: argparse.Namespace) -> int:
     conf = settings.load()
-    report = engine.status(conf)
-    for name, state in report.items():
-        print(f"{name:10} {state}")
-    print(f"lake root  {conf.lake_root}")
+    _print_status(conf)
     return 0 if engine.is_running(conf) else 3
 
 
@@ -162,9 +170,12 @@ def _add_slim_ci_commands(sub) -> None:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m lakehouse", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser(
-        "up", help="start the engine: metastore + Sail, or + Spark cluster (LAKE_ENGINE=spark)"
-    ).set_defaults(func=_up)
+    up = sub.add_parser(
+        "up",
+        help="start the engine (metastore + Sail, or + Spark cluster with LAKE_ENGINE=spark) and a warm dbt worker",
+    )
+    up.add_argument("--cold", action="store_true", help="no warm dbt worker: each dbt command starts its own Python")
+    up.set_defaults(func=_up)
     sub.add_parser("down", help="stop them").set_defaults(func=_down)
     sub.add_parser("status", help="report them (exit 3 when not running)").set_defaults(func=_status)
     for name, func, text in (

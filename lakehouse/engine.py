@@ -22,6 +22,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from lakehouse import warm_dbt
 from lakehouse.settings import Settings
 from lakehouse.settings import spark_home as find_spark_home
 
@@ -389,7 +390,7 @@ def start(settings: Settings) -> None:
 
 def stop(settings: Settings) -> list[str]:
     """Stop the services in reverse start order; returns those that were running."""
-    stopped = []
+    stopped = ["dbt worker"] if warm_dbt.stop(settings) else []
     for service in reversed(services(settings)):
         if _terminate(service):
             stopped.append(service.name)

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from lakehouse import engine
+from lakehouse import engine, warm_dbt
 from lakehouse.settings import REPO_ROOT, Settings
 from sample_data import generate_days, generated_state
 
@@ -53,9 +53,13 @@ def run_step(label: str, cmd: list[str], env: dict[str, str]) -> float:
 
 
 def dbt(settings: Settings, args: list[str], target: str | None = None) -> int:
-    """Run dbt against this lake; returns dbt's exit code."""
-    cmd = [bin_path("dbt"), *args]
-    return subprocess.run(cmd, cwd=REPO_ROOT, env=child_env(settings, target)).returncode
+    """Run dbt against this lake, in the warm worker when `lakehouse up`
+    started one; returns dbt's exit code."""
+    env = child_env(settings, target)
+    code = warm_dbt.run(settings, args, env, REPO_ROOT)
+    if code is None:
+        code = subprocess.run([bin_path("dbt"), *args], cwd=REPO_ROOT, env=env).returncode
+    return code
 
 
 @contextmanager
