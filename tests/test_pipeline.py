@@ -432,6 +432,30 @@ def test_day2_orders_are_merged_not_rebuilt(day2, lake, spark):
     assert orders[2] == 2
 
 
+def test_day2_incremental_input_is_cut_at_a_literal_stamp(day2, lake, spark):
+    """The day-2 build read the orders delivered after the newest stamp it
+    held, given as a literal (Delta's file statistics can then skip the
+    older files; a subquery would scan them all): the stamp is the newest
+    of a day-1 file, and the rows after it are whole files, none of them
+    read before."""
+    executed = next((lake.lake_root / "dbt_target" / "run").rglob("stg_ecommerce__orders.sql")).read_text()
+    (micros,) = re.findall(r"_ingested_at > timestamp_micros\((\d+)\)", executed)
+    after, at_or_before = (
+        {
+            r[0]
+            for r in spark.sql(
+                f"select distinct _source_file from bronze.ecommerce_orders where _ingested_at {op} timestamp_micros({micros})"
+            ).collect()
+        }
+        for op in (">", "<=")
+    )
+    assert after and at_or_before and not after & at_or_before
+    newest_before = spark.sql(
+        f"select unix_micros(max(_ingested_at)) from bronze.ecommerce_orders where _ingested_at <= timestamp_micros({micros})"
+    ).collect()[0][0]
+    assert newest_before == int(micros)
+
+
 def test_day2_snapshots_reading_only_new_rows_missed_nothing(day2, lake):
     """A snapshot with meta source_written_at compares only the source rows
     stamped since its last run; comparing every source row afterwards

@@ -36,10 +36,7 @@
     {#- a snapshot taken before its source stamped rows: compare everything once -#}
     {{- return(source_sql) -}}
   {%- endif -%}
-  {%- set newest_sql -%}
-    select cast(max({{ written_at }}) as string) from {{ target_relation }}
-  {%- endset -%}
-  {%- set newest = run_query(newest_sql).columns[0].values()[0] -%}
+  {%- set newest = newest_timestamp(target_relation, written_at) -%}
   {%- if newest is none -%}
     {{- return(source_sql) -}}
   {%- endif -%}
@@ -47,7 +44,7 @@
     select * from (
       {{ source_sql }}
     ) as snapshot_source
-    where coalesce({{ written_at }} > timestamp '{{ newest }}', true)
+    where coalesce({{ written_at }} > {{ newest }}, true)
   {%- endset -%}
   {{- return(filtered) -}}
 {%- endmacro %}
