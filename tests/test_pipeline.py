@@ -438,8 +438,8 @@ def test_day2_incremental_input_is_cut_at_a_literal_stamp(day2, lake, spark):
     older files; a subquery would scan them all): the stamp is the newest
     of a day-1 file, and the rows after it are whole files, none of them
     read before."""
-    executed = next((lake.lake_root / "dbt_target" / "run").rglob("stg_ecommerce__orders.sql")).read_text()
-    (micros,) = re.findall(r"_ingested_at > timestamp_micros\((\d+)\)", executed)
+    compiled = next((lake.lake_root / "dbt_target" / "compiled").rglob("stg_ecommerce__orders.sql")).read_text()
+    (micros,) = re.findall(r"_ingested_at > timestamp_micros\((\d+)\)", compiled)
     after, at_or_before = (
         {
             r[0]
