@@ -31,10 +31,10 @@ test: setup  ## the whole test suite (starts and stops its own engines on free p
 test-fast: setup  ## the fast tier: parsing, values, generator, config, dbt parse, lint, hooks (no engine)
 	$(PY) -m pytest -m fast $(PYTEST_ARGS)
 
-up: setup  ## start the local engine (Hive Metastore + Sail) and leave it running
+up: setup  ## start the local engine (Hive Metastore + Sail) and the warm dbt worker; leave them running
 	$(LAKE) up
 
-down:  ## stop the local engine
+down:  ## stop the local engine and the dbt worker
 	@$(LAKE) down
 
 status:  ## is the local engine running?

@@ -101,6 +101,7 @@ def test_ctrl_c_stops_the_command_and_not_the_worker(worker):
     assert listed.stdout.strip().splitlines()[-1] == "stg_retail__products"
 
 
+@pytest.mark.fast
 def test_new_packages_retire_the_worker_and_dbt_runs_cold(tmp_path, capfd):
     settings = make_settings(tmp_path / "lake")  # no engine: dbt ls needs none
     purelib = sysconfig.get_paths()["purelib"]
@@ -117,6 +118,7 @@ def test_new_packages_retire_the_worker_and_dbt_runs_cold(tmp_path, capfd):
         warm_dbt.stop(settings)
 
 
+@pytest.mark.fast
 def test_down_stops_the_worker_and_leaves_nothing(tmp_path):
     settings = make_settings(tmp_path / "lake")
     worker_pid = warm_dbt.start(settings)
