@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import statistics
 from pathlib import Path
 
 from bench.run import DOCS, main
@@ -41,8 +42,8 @@ def cli() -> None:
         for command, times in r.get("analyst_loop_seconds", {}).items():
             cold = r.get("analyst_loop_cold_seconds", {}).get(command, [0])
             print(
-                f"{'':16} analyst loop `dbt {command}`: median {sorted(times)[len(times) // 2]:.1f} s warm, "
-                f"{sorted(cold)[len(cold) // 2]:.1f} s cold"
+                f"{'':16} analyst loop `dbt {command}`: median {statistics.median(times):.1f} s warm, "
+                f"{statistics.median(cold):.1f} s cold"
             )
     print(f"written: {args.out / 'benchmarks.md'}")
 

@@ -22,7 +22,6 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from lakehouse import warm_dbt
 from lakehouse.settings import Settings
 from lakehouse.settings import spark_home as find_spark_home
 
@@ -342,7 +341,7 @@ def _spawn(service: Service, cmd: list[str], extra_env: dict[str, str], cwd: Pat
         if service.listening():
             return
         time.sleep(0.2)
-    _terminate(service)
+    terminate(service)
     raise EngineError(f"The {service.name} did not listen on port {service.port} within {START_TIMEOUT_S} s.")
 
 
@@ -353,7 +352,7 @@ def _tail(path: Path, lines: int = 15) -> str:
         return "(no log)"
 
 
-def _terminate(service: Service) -> bool:
+def terminate(service: Service) -> bool:
     """Stop one service; True if it was running."""
     pid = service.pid()
     if pid is None:
@@ -390,9 +389,12 @@ def start(settings: Settings) -> None:
 
 def stop(settings: Settings) -> list[str]:
     """Stop the services in reverse start order; returns those that were running."""
+    # the dbt worker first: it imports this module, so it is imported here
+    from lakehouse import warm_dbt
+
     stopped = ["dbt worker"] if warm_dbt.stop(settings) else []
     for service in reversed(services(settings)):
-        if _terminate(service):
+        if terminate(service):
             stopped.append(service.name)
     return stopped
 

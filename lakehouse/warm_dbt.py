@@ -59,25 +59,17 @@ def socket_path(settings: Settings) -> Path:
     return settings.run_dir / "dbt-worker.sock"
 
 
-def _pid_file(settings: Settings) -> Path:
-    return settings.run_dir / "dbt-worker.pid"
+def _service(settings: Settings):
+    """The worker as the engine's services are kept: a pid file and a log
+    (it listens on a socket, not a port)."""
+    from lakehouse.engine import Service
 
-
-def _log_file(settings: Settings) -> Path:
-    return settings.logs / "dbt-worker.log"
+    return Service("dbt-worker", 0, settings.run_dir / "dbt-worker.pid", settings.logs / "dbt-worker.log")
 
 
 def pid(settings: Settings) -> int | None:
     """The worker's pid, if it is alive."""
-    try:
-        found = int(_pid_file(settings).read_text().strip())
-        os.kill(found, 0)
-    except (FileNotFoundError, ValueError, ProcessLookupError):
-        return None
-    stat = Path(f"/proc/{found}/stat")
-    if stat.exists() and stat.read_text().split(")")[-1].split()[0] == "Z":
-        return None
-    return found
+    return _service(settings).pid()
 
 
 def _connect(path: Path) -> socket.socket | None:
@@ -100,16 +92,16 @@ def running(settings: Settings) -> bool:
 
 def start(settings: Settings) -> int:
     """Start the worker of this lake unless it runs; returns its pid."""
-    found = pid(settings)
-    if found and running(settings):
-        return found
+    if running(settings):
+        return pid(settings)
     path = socket_path(settings)
     if len(str(path)) > _MAX_SOCKET_PATH:
         raise WorkerError(f"the lake's path is too long for a Unix socket ({path}); dbt runs cold")
     stop(settings)
+    service = _service(settings)
     settings.run_dir.mkdir(parents=True, exist_ok=True)
     settings.logs.mkdir(parents=True, exist_ok=True)
-    with open(_log_file(settings), "ab") as log:
+    with open(service.log_file, "ab") as log:
         proc = subprocess.Popen(
             [sys.executable, "-m", "lakehouse.warm_dbt", str(path)],
             stdin=subprocess.DEVNULL,
@@ -117,35 +109,26 @@ def start(settings: Settings) -> int:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-    _pid_file(settings).write_text(str(proc.pid))
+    service.pid_file.write_text(str(proc.pid))
     deadline = time.monotonic() + START_TIMEOUT_S
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise WorkerError(f"the dbt worker exited with code {proc.returncode}; see {_log_file(settings)}")
+            raise WorkerError(f"the dbt worker exited with code {proc.returncode}; see {service.log_file}")
         if running(settings):
             return proc.pid
         time.sleep(0.1)
     stop(settings)
-    raise WorkerError(f"the dbt worker did not listen within {START_TIMEOUT_S} s; see {_log_file(settings)}")
+    raise WorkerError(f"the dbt worker did not listen within {START_TIMEOUT_S} s; see {service.log_file}")
 
 
 def stop(settings: Settings) -> bool:
-    """Stop the worker and any command it is running; True if it was running."""
-    found = pid(settings)
-    if found:
-        for sig, wait_s in ((signal.SIGTERM, 10.0), (signal.SIGKILL, 5.0)):
-            try:
-                os.killpg(found, sig)  # its session: the worker and its forks
-            except ProcessLookupError:
-                break
-            deadline = time.monotonic() + wait_s
-            while time.monotonic() < deadline and pid(settings):
-                time.sleep(0.05)
-            if not pid(settings):
-                break
-    _pid_file(settings).unlink(missing_ok=True)
+    """Stop the worker and any command it is running (its session, as the
+    engine's services are stopped); True if it was running."""
+    from lakehouse.engine import terminate
+
+    stopped = terminate(_service(settings))
     socket_path(settings).unlink(missing_ok=True)
-    return found is not None
+    return stopped
 
 
 # --- the caller's side -------------------------------------------------------
