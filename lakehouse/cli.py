@@ -44,13 +44,20 @@ def _status(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    pipeline.main_job(settings.load(), args.days, args.scale, args.seed, args.target, args.keep_engine)
+    pipeline.main_job(settings.load(), args.days, args.scale, args.seed, args.target, args.keep_engine, args.all)
     return 0
 
 
 def _next_day(args: argparse.Namespace) -> int:
-    day = pipeline.next_day(settings.load(), args.target, args.keep_engine)
+    day = pipeline.next_day(settings.load(), args.target, args.keep_engine, args.all)
     print(f"landed and built day {day}")
+    return 0
+
+
+def _build(args: argparse.Namespace) -> int:
+    conf = settings.load()
+    with pipeline.engine_running(conf, keep=args.keep_engine):
+        pipeline.dbt_build(conf, args.target, args.all)
     return 0
 
 
@@ -181,10 +188,14 @@ def build_parser() -> argparse.ArgumentParser:
     for name, func, text in (
         ("run", _run, "main job: sample data -> bronze -> dbt build -> docs"),
         ("next-day", _next_day, "land the next day of sample data and rebuild"),
+        ("build", _build, "source freshness, then dbt build of what new data or changed code reaches"),
     ):
         cmd = sub.add_parser(name, help=text)
         cmd.add_argument("--target", default=os.environ.get("DBT_TARGET"), help="dbt target (default: the engine's)")
         cmd.add_argument("--keep-engine", action="store_true", help="leave the engine running afterwards")
+        cmd.add_argument(
+            "--all", action="store_true", help="build every node, not only what changed since the last build"
+        )
         if name == "run":
             cmd.add_argument("--days", type=int, default=1, help="days of sample data to generate (default 1)")
             cmd.add_argument("--scale", type=float, default=float(os.environ.get("SCALE", "1")))

@@ -1,9 +1,11 @@
 """The main job and the next-day job, as the README's commands run them.
 
 run:      engine up -> sample data (if the landing folder is empty) -> ingest
-          -> dbt build (seeds, silver, snapshots, gold, tests) -> dbt docs
+          -> source freshness -> dbt build (seeds, silver, snapshots, gold,
+          tests) of what new data or changed code reaches -> dbt docs
           -> column lineage -> clean old table generations.
 next-day: lands the day after the last one generated, then the same steps.
+build:    source freshness -> dbt build of what changed (no ingest, no docs).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from lakehouse import engine, warm_dbt
+from lakehouse import changed, engine, warm_dbt
 from lakehouse.settings import REPO_ROOT, Settings
 from sample_data import generate_days, generated_state
 
@@ -80,18 +82,32 @@ def generate(settings: Settings, days: list[int], scale: float, seed: int) -> fl
     return time.monotonic() - started
 
 
-def build(settings: Settings, target: str | None) -> dict[str, float]:
+def build(settings: Settings, target: str | None, every_node: bool = False) -> dict[str, float]:
     """Ingest new landing files, then build and document the dbt project."""
     env = child_env(settings, target)
     timings = {
         "ingest": run_step("ingest", [sys.executable, "-m", "ingest", "load"], env),
-        "freshness": run_step("source freshness", [bin_path("dbt"), "source", "freshness"], env),
-        "dbt build": run_step("dbt build", [bin_path("dbt"), "build"], env),
+        **dbt_build(settings, target, every_node),
         "dbt docs": run_step("dbt docs generate", [bin_path("dbt"), "docs", "generate"], env),
         "lineage": build_lineage(),
     }
     if settings.engine == "sail":
         timings["gc"] = collect_garbage(settings)
+    return timings
+
+
+def dbt_build(settings: Settings, target: str | None, every_node: bool = False) -> dict[str, float]:
+    """Source freshness, then `dbt build` of what new data or changed code
+    reaches (every node when `every_node`, or when there is nothing to
+    compare with); a build that succeeds becomes the state the next one
+    compares with (lakehouse/changed.py)."""
+    env = child_env(settings, target)
+    state, current = changed.state_dir(settings, env["DBT_TARGET"]), changed.target_path(env)
+    timings = {"freshness": run_step("source freshness", [bin_path("dbt"), "source", "freshness"], env)}
+    select, why = ([], "every node (--all)") if every_node else changed.selection(state, current, env)
+    print(f"dbt build of {why}", flush=True)
+    timings["dbt build"] = run_step("dbt build", [bin_path("dbt"), "build", *select], env)
+    changed.keep(state, current, env)
     return timings
 
 
@@ -133,11 +149,20 @@ def summary(settings: Settings, timings: dict[str, float]) -> None:
     print(
         f"  tables    : {settings.warehouse}  ({settings.table_format} on {settings.engine}; metastore in {settings.metastore})"
     )
-    print(f"  docs      : {REPO_ROOT / 'target' / 'index.html'}  (serve with `make docs-serve`)")
-    print(f"  lineage   : {REPO_ROOT / 'target' / 'lineage.html'}  (column lineage, linked from the docs site)")
+    target = changed.target_path(child_env(settings))
+    print(f"  docs      : {target / 'index.html'}  (serve with `make docs-serve`)")
+    print(f"  lineage   : {target / 'lineage.html'}  (column lineage, linked from the docs site)")
 
 
-def main_job(settings: Settings, days: int, scale: float, seed: int, target: str | None, keep_engine: bool) -> None:
+def main_job(
+    settings: Settings,
+    days: int,
+    scale: float,
+    seed: int,
+    target: str | None,
+    keep_engine: bool,
+    every_node: bool = False,
+) -> None:
     timings: dict[str, float] = {}
     present = generated_state(settings.landing).get("days")
     with engine_running(settings, keep_engine):
@@ -145,11 +170,11 @@ def main_job(settings: Settings, days: int, scale: float, seed: int, target: str
             timings["generate"] = generate(settings, list(range(1, days + 1)), scale, seed)
         else:
             print(f"landing data present (days {present}); not regenerating")
-        timings.update(build(settings, target))
+        timings.update(build(settings, target, every_node))
     summary(settings, timings)
 
 
-def next_day(settings: Settings, target: str | None, keep_engine: bool) -> int:
+def next_day(settings: Settings, target: str | None, keep_engine: bool, every_node: bool = False) -> int:
     state = generated_state(settings.landing)
     if not state.get("days"):
         raise StepFailed("no sample data yet: run the main command (`make run`) first")
@@ -157,6 +182,6 @@ def next_day(settings: Settings, target: str | None, keep_engine: bool) -> int:
     timings: dict[str, float] = {}
     with engine_running(settings, keep_engine):
         timings["generate"] = generate(settings, [day], state["scale"], state["seed"])
-        timings.update(build(settings, target))
+        timings.update(build(settings, target, every_node))
     summary(settings, timings)
     return day

@@ -22,7 +22,9 @@ STAGES = [
     "generate day 2",
     "ingest day 2",
     "dbt build (day 2)",
+    "ingest (no new data)",
     "dbt build (no new data)",
+    "dbt build --all (no new data)",
     *(
         f"loop {how}: build -s {sel} #{i}"
         for sel in ("stg_retail__products+", "rpt_retail__category_analytics")
@@ -46,7 +48,7 @@ def test_benchmark_measures_every_stage(tmp_path):
     assert all(s["seconds"] > 0 for s in stages.values())
     assert stages["ingest day 1"]["rows"] > stages["ingest day 2"]["rows"] > 0
 
-    for name in ("dbt build (full)", "dbt build (day 2)", "dbt build (no new data)"):
+    for name in ("dbt build (full)", "dbt build (day 2)", "dbt build --all (no new data)"):
         build = stages[name]
         assert {"sail", "metastore", "dbt"} <= set(build["peak_rss_mb"]), build["peak_rss_mb"]
         peaks = build["peak_rss_mb"].values()  # all together peak between the largest and the sum
@@ -54,9 +56,8 @@ def test_benchmark_measures_every_stage(tmp_path):
         # models are split by how they build: rebuilt tables, incremental (new rows only), views
         assert build["node_seconds"]["model (table)"] > 0 and build["node_seconds"]["model (incremental)"] > 0
         assert build["node_seconds"]["test"] > 0 and "model" not in build["node_seconds"]
-        kept = (
-            REPO / "bench" / ".work" / "run_results" / f"sail-scale0.1-{name.split('(')[1][:-1].replace(' ', '')}.json"
-        )
+        tag = ("all-" if "--all" in name else "") + name.split("(")[1][:-1].replace(" ", "")
+        kept = REPO / "bench" / ".work" / "run_results" / f"sail-scale0.1-{tag}.json"
         results = json.loads(kept.read_text())["results"]
         names = {r["unique_id"].split(".")[2] for r in results}
         assert {n for n, _ in build["slowest"]} <= names, build["slowest"]
@@ -64,7 +65,14 @@ def test_benchmark_measures_every_stage(tmp_path):
         assert build["nodes"] == len(results) and 0 < build["cpu_seconds"] <= build["seconds"] * os.cpu_count()
     assert stages["ingest day 1"]["peak_rss_mb"]["ingest"] > 0
     assert 0 < bench["day2_share_of_full_build"] < 5 and 0 < bench["no_new_data_share_of_full_build"] < 5
-    assert set(bench["dbt_cpu_ms_per_node"]) == {"dbt build (full)", "dbt build (day 2)", "dbt build (no new data)"}
+    assert set(bench["dbt_cpu_ms_per_node"]) == {
+        "dbt build (full)",
+        "dbt build (day 2)",
+        "dbt build (no new data)",
+        "dbt build --all (no new data)",
+    }
+    # the daily build with nothing new rebuilds only what reads the ingest log and the quarantine
+    assert 0 < stages["dbt build (no new data)"]["nodes"] < stages["dbt build --all (no new data)"]["nodes"] / 4
     assert all(ms > 0 for ms in bench["dbt_cpu_ms_per_node"].values())
     assert bench["no_new_data_seconds_per_node"] > 0 and bench["snapshot_day2_share_of_full"] > 0
 
