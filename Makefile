@@ -29,6 +29,7 @@ test: setup  ## the whole test suite (starts and stops its own engines on free p
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 test-fast: setup  ## the fast tier: parsing, values, generator, config, dbt parse, lint, hooks (no engine)
+	@bash scripts/bootstrap.sh --lint-tools
 	$(PY) -m pytest -m fast $(PYTEST_ARGS)
 
 up: setup  ## start the local engine (Hive Metastore + Sail) and the warm dbt worker; leave them running

@@ -7,7 +7,8 @@
 # needs: Debian's chromium and its driver (the docs-site tests open the site
 # in headless Chromium) and actionlint, built with Go from the Go module proxy
 # into .cache/bin (Go from Debian when there is none; module and build caches
-# under .cache/go).
+# under .cache/go); with --lint-tools only actionlint (the fast tier's
+# workflow lint).
 # Idempotent: a second run with nothing changed takes about a second.
 set -euo pipefail
 
@@ -128,6 +129,10 @@ ensure_actionlint() {
     go install "github.com/rhysd/actionlint/cmd/actionlint@$ACTIONLINT_VERSION"
 }
 
+if [ "${1:-}" = "--lint-tools" ]; then
+  ensure_actionlint
+  exit 0
+fi
 if [ "${1:-}" = "--test-tools" ]; then
   ensure_browser
   ensure_actionlint

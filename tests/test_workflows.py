@@ -40,7 +40,9 @@ jobs:
 
 
 def lint(*paths: Path) -> tuple[subprocess.CompletedProcess, subprocess.CompletedProcess]:
-    assert ACTIONLINT.is_file(), "actionlint missing: `make test` builds it (scripts/bootstrap.sh --test-tools)"
+    assert ACTIONLINT.is_file(), (
+        "actionlint missing: `make test` and `make test-fast` build it (scripts/bootstrap.sh --lint-tools)"
+    )
     env = {**os.environ, "NO_COLOR": "1"}
     actionlint = subprocess.run([str(ACTIONLINT), *map(str, paths)], capture_output=True, text=True, env=env)
     zizmor = subprocess.run(
