@@ -40,11 +40,6 @@ def state_dir(settings: Settings, target: str) -> Path:
     return settings.lake_root / "state" / f"build-{target}"
 
 
-def target_path(env: dict[str, str]) -> Path:
-    """Where dbt writes its artifacts for this environment."""
-    return Path(env.get("DBT_TARGET_PATH") or REPO_ROOT / "target")
-
-
 def fingerprint(env: dict[str, str], root: Path = REPO_ROOT) -> dict[str, str]:
     """Everything a build depends on that dbt's node-by-node comparison misses."""
     digest = hashlib.sha256()
@@ -80,13 +75,14 @@ def unvouched_sources(manifest: dict, freshness: dict) -> list[str]:
     )
 
 
-def selection(state: Path, current: Path, env: dict[str, str]) -> tuple[list[str], str]:
+def selection(state: Path, current: Path, built_from: dict[str, str]) -> tuple[list[str], str]:
     """The dbt arguments of the daily build and why: [] (every node) or a
     selection against `state`. `current` is this run's target path, where
-    `dbt source freshness` has just written sources.json."""
+    `dbt source freshness` has just written sources.json; `built_from` is
+    this build's fingerprint."""
     if not all((state / name).is_file() for name in (*ARTIFACTS, FINGERPRINT)):
         return [], "every node: no earlier successful build to compare with"
-    if json.loads((state / FINGERPRINT).read_text()) != fingerprint(env):
+    if json.loads((state / FINGERPRINT).read_text()) != built_from:
         return [], "every node: project settings, macros or dbt's version changed since the last build"
     if not all((current / name).is_file() for name in ARTIFACTS):
         return [], "every node: no source freshness results for this build"
@@ -97,14 +93,14 @@ def selection(state: Path, current: Path, env: dict[str, str]) -> tuple[list[str
     return ["--select", *selectors, "--state", str(state)], "what changed: " + " ".join(selectors)
 
 
-def keep(state: Path, current: Path, env: dict[str, str]) -> None:
-    """After a successful build: its artifacts become the state the next
-    build compares with (written aside, then swapped in)."""
+def keep(state: Path, current: Path, built_from: dict[str, str]) -> None:
+    """After a successful build: its artifacts and fingerprint become the
+    state the next build compares with (written aside, then swapped in)."""
     fresh = state.with_name(state.name + ".new")
     shutil.rmtree(fresh, ignore_errors=True)
     fresh.mkdir(parents=True)
     for name in ARTIFACTS:
         shutil.copyfile(current / name, fresh / name)
-    (fresh / FINGERPRINT).write_text(json.dumps(fingerprint(env), indent=2, sort_keys=True))
+    (fresh / FINGERPRINT).write_text(json.dumps(built_from, indent=2, sort_keys=True))
     shutil.rmtree(state, ignore_errors=True)
     fresh.rename(state)

@@ -24,7 +24,6 @@ a graph, linked from the docs site) in dbt's target folder.
 from __future__ import annotations
 
 import json
-import os
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -36,7 +35,7 @@ from sqlglot.lineage import Node, lineage, to_node
 from sqlglot.optimizer.qualify import qualify
 from sqlglot.optimizer.scope import Scope, build_scope, traverse_scope
 
-from lakehouse.settings import REPO_ROOT
+from lakehouse.settings import dbt_target_dir
 
 DIALECT = "spark"
 TRACED = ("model", "snapshot")
@@ -51,8 +50,7 @@ class LineageError(RuntimeError):
     pass
 
 
-def target_dir() -> Path:
-    return Path(os.environ.get("DBT_TARGET_PATH") or REPO_ROOT / "target")
+target_dir = dbt_target_dir
 
 
 @dataclass

@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from lakehouse import changed, engine, warm_dbt
-from lakehouse.settings import REPO_ROOT, Settings
+from lakehouse.settings import REPO_ROOT, Settings, dbt_target_dir
 from sample_data import generate_days, generated_state
 
 
@@ -102,12 +102,13 @@ def dbt_build(settings: Settings, target: str | None, every_node: bool = False) 
     compare with); a build that succeeds becomes the state the next one
     compares with (lakehouse/changed.py)."""
     env = child_env(settings, target)
-    state, current = changed.state_dir(settings, env["DBT_TARGET"]), changed.target_path(env)
+    state, current = changed.state_dir(settings, env["DBT_TARGET"]), dbt_target_dir()
+    built_from = changed.fingerprint(env)  # the project as this build reads it
     timings = {"freshness": run_step("source freshness", [bin_path("dbt"), "source", "freshness"], env)}
-    select, why = ([], "every node (--all)") if every_node else changed.selection(state, current, env)
+    select, why = ([], "every node (--all)") if every_node else changed.selection(state, current, built_from)
     print(f"dbt build of {why}", flush=True)
     timings["dbt build"] = run_step("dbt build", [bin_path("dbt"), "build", *select], env)
-    changed.keep(state, current, env)
+    changed.keep(state, current, built_from)
     return timings
 
 
@@ -149,7 +150,7 @@ def summary(settings: Settings, timings: dict[str, float]) -> None:
     print(
         f"  tables    : {settings.warehouse}  ({settings.table_format} on {settings.engine}; metastore in {settings.metastore})"
     )
-    target = changed.target_path(child_env(settings))
+    target = dbt_target_dir()
     print(f"  docs      : {target / 'index.html'}  (serve with `make docs-serve`)")
     print(f"  lineage   : {target / 'lineage.html'}  (column lineage, linked from the docs site)")
 

@@ -93,6 +93,11 @@ class Settings:
         }
 
 
+def dbt_target_dir() -> Path:
+    """Where dbt writes its artifacts (DBT_TARGET_PATH, else target/)."""
+    return Path(os.environ.get("DBT_TARGET_PATH") or REPO_ROOT / "target")
+
+
 def free_port() -> int:
     """A port nothing listens on now (for lakes of tests, benchmarks, suites)."""
     with socket.socket() as sock:

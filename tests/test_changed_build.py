@@ -45,7 +45,7 @@ SOURCES = {"source.lakehouse.shop.orders": "2026-01-02T00:00:00", "source.lakeho
 @pytest.mark.fast
 def test_without_a_state_every_node_is_built(tmp_path):
     _artifacts(tmp_path / "target", SOURCES)
-    select, why = changed.selection(tmp_path / "state", tmp_path / "target", ENV)
+    select, why = changed.selection(tmp_path / "state", tmp_path / "target", changed.fingerprint(ENV))
     assert select == [] and "no earlier successful build" in why
 
 
@@ -53,9 +53,9 @@ def test_without_a_state_every_node_is_built(tmp_path):
 def test_a_kept_state_selects_what_changed_against_it(tmp_path):
     state, current = tmp_path / "state", tmp_path / "target"
     _artifacts(current, SOURCES)
-    changed.keep(state, current, ENV)
+    changed.keep(state, current, changed.fingerprint(ENV))
     assert sorted(p.name for p in state.iterdir()) == ["fingerprint.json", "manifest.json", "sources.json"]
-    select, _ = changed.selection(state, current, ENV)
+    select, _ = changed.selection(state, current, changed.fingerprint(ENV))
     assert select == ["--select", "source_status:fresher+", "state:modified+", "--state", str(state)]
 
 
@@ -66,11 +66,11 @@ def test_sources_freshness_cannot_vouch_for_are_always_built(tmp_path):
     build selects it and everything downstream."""
     state, current = tmp_path / "state", tmp_path / "target"
     _artifacts(current, {**SOURCES, "source.lakehouse.shop.returns": None})
-    changed.keep(state, current, ENV)
+    changed.keep(state, current, changed.fingerprint(ENV))
     manifest = json.loads((current / "manifest.json").read_text())
     manifest["sources"]["source.lakehouse.ingest.quarantine"] = {"source_name": "ingest", "name": "quarantine"}
     (current / "manifest.json").write_text(json.dumps(manifest))
-    select, _ = changed.selection(state, current, ENV)
+    select, _ = changed.selection(state, current, changed.fingerprint(ENV))
     assert select[1:-2] == [
         "source_status:fresher+",
         "state:modified+",
@@ -102,9 +102,9 @@ def test_what_dbt_does_not_compare_forces_a_build_of_every_node(tmp_path, monkey
 
     state, current = tmp_path / "state", tmp_path / "target"
     _artifacts(current, SOURCES)
-    changed.keep(state, current, ENV)
+    changed.keep(state, current, changed.fingerprint(ENV))
     (state / "fingerprint.json").write_text(json.dumps({**base, "project": "another"}))
-    select, why = changed.selection(state, current, ENV)
+    select, why = changed.selection(state, current, changed.fingerprint(ENV))
     assert select == [] and "changed since the last build" in why
 
 
@@ -114,9 +114,10 @@ def test_a_failed_build_leaves_the_state_where_it_was(tmp_path, monkeypatch):
     settings = make_settings(tmp_path / "lake")
     env = {**child_env(settings), "DBT_TARGET_PATH": str(tmp_path / "target")}
     monkeypatch.setattr(pipeline, "child_env", lambda *_: env)
+    monkeypatch.setenv("DBT_TARGET_PATH", env["DBT_TARGET_PATH"])
     _artifacts(tmp_path / "target", SOURCES)
     state = changed.state_dir(settings, env["DBT_TARGET"])
-    changed.keep(state, tmp_path / "target", env)
+    changed.keep(state, tmp_path / "target", changed.fingerprint(env))
     kept = {p.name: p.read_bytes() for p in state.iterdir()}
     _artifacts(tmp_path / "target", {**SOURCES, "source.lakehouse.shop.orders": "2026-01-03T00:00:00"})
 
@@ -175,7 +176,7 @@ BUILD_TIME = {
 }
 
 
-def _fingerprints(settings) -> dict[str, tuple]:
+def _checksums(settings) -> dict[str, tuple]:
     """Row count and an order-free checksum of every table dbt builds (the
     audit schema, a log of every run, left out; and the BUILD_TIME rows)."""
     from pyspark.sql import SparkSession
@@ -210,11 +211,11 @@ def test_a_day_of_one_domain_rebuilds_that_domain_and_leaves_tables_as_a_full_bu
     assert {"stg_retail__transactions", "snp_retail__customers", "rpt_retail__category_analytics"} <= built
     assert not {m for m in built if m.startswith(("stg_ecommerce", "stg_media", "stg_contact_center", "stg_cx"))}
     assert "fct_media__delivery_sessions" not in built
-    selective = _fingerprints(settings)
+    selective = _checksums(settings)
     out = run([*LAKE, "build", "--all", "--keep-engine"], env=env).stdout
     assert "dbt build of every node (--all)" in out
     assert len(_built(env)) > len(built)
-    assert _fingerprints(settings) == selective
+    assert _checksums(settings) == selective
 
 
 def test_a_changed_model_is_rebuilt_with_its_children(daily, tmp_path):
