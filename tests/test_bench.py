@@ -31,6 +31,8 @@ STAGES = [
         for how in ("warm", "cold")
         for i in (1, 2, 3)
     ),
+    "dbt snapshot (1% of keys changed)",
+    "dbt snapshot (from scratch)",
 ]
 
 
@@ -75,6 +77,13 @@ def test_benchmark_measures_every_stage(tmp_path):
     assert 0 < stages["dbt build (no new data)"]["nodes"] < stages["dbt build --all (no new data)"]["nodes"] / 4
     assert all(ms > 0 for ms in bench["dbt_cpu_ms_per_node"].values())
     assert bench["no_new_data_seconds_per_node"] > 0 and bench["snapshot_day2_share_of_full"] > 0
+    # one snapshot alone with 1% of its keys changed: each changed key's version closed, then from scratch
+    measured = bench["snapshot_changed_keys"]
+    assert 0 < measured["keys"] == measured["versions_closed"]
+    assert measured["node_seconds"] > 0 and measured["from_scratch_node_seconds"] > 0
+    for name in ("dbt snapshot (1% of keys changed)", "dbt snapshot (from scratch)"):
+        assert stages[name]["node_seconds"]["snapshot"] > 0  # the one snapshot, besides the run's hooks
+        assert set(stages[name]["node_seconds"]) <= {"snapshot", "operation"}
 
     # the whole project's column lineage, timed inside and outside the process
     assert 0 < bench["lineage_build_seconds"] <= stages["column lineage"]["seconds"]

@@ -232,9 +232,10 @@ def test_a_merge_of_only_new_keys_is_an_append(project):
 
 def test_a_snapshot_writes_only_when_a_version_changes(project):
     """sail__snapshot_merge_sql: nothing changed writes nothing (no new Delta
-    commit), only new keys append, a changed key merges (the snapshot has
-    deletion vectors, so its old version is marked, not its file rewritten);
-    the history is what dbt's MERGE gives."""
+    commit), only new keys append, a changed key's old version is closed by a
+    MERGE (the snapshot has deletion vectors, so it is marked, not its file
+    rewritten) and its new one appended; the history is what dbt's MERGE
+    gives, and a run that died between the two is mended by the next."""
     root, settings = project
     log = settings.warehouse / "ovr_snapshots" / "keyed_snapshot"
 
@@ -262,11 +263,25 @@ def test_a_snapshot_writes_only_when_a_version_changes(project):
     assert "insert into" in snapshot(5)  # ids 4 and 5 are new
     assert history() == [(i, "v", True) for i in range(1, 6)]
 
-    assert "merge into" in snapshot(5, changed=2)  # ids 1 and 2 change
+    # ids 1 and 2 change: their versions are closed by a MERGE of the closing
+    # rows alone, then the new versions appended (the run's main statement)
+    assert "insert into" in snapshot(5, changed=2)
     assert list(log.rglob("deletion_vector_*.bin"))  # their old versions deleted, not their files rewritten
     assert history() == [
         (1, "changed", True), (1, "v", False), (2, "changed", True), (2, "v", False),
         (3, "v", True), (4, "v", True), (5, "v", True),
+    ]  # fmt: skip
+
+    # a run that closed id 3's version and died before appending its new one
+    query(
+        settings,
+        "merge into ovr_snapshots.keyed_snapshot as s using (select 3 as id) as c on s.id = c.id "
+        "when matched and s.dbt_valid_to is null then update set dbt_valid_to = s.dbt_valid_from",
+    )
+    snapshot(5, changed=3)  # is recovered by the next run: id 3 has no current version, so it is inserted
+    assert history() == [
+        (1, "changed", True), (1, "v", False), (2, "changed", True), (2, "v", False),
+        (3, "changed", True), (3, "v", False), (4, "v", True), (5, "v", True),
     ]  # fmt: skip
 
 
@@ -373,5 +388,5 @@ def test_a_snapshot_compares_only_the_source_rows_written_since_its_last_run(pro
     assert "no version changed" in snapshot(2, 2)  # id 2 rewritten unchanged; id 1 is not read
     assert history() == [(i, "v", True) for i in range(1, 6)]
 
-    assert "merge into" in snapshot(1, 1, value="stamped")
+    assert "insert into" in snapshot(1, 1, value="stamped")  # id 1 changed: old version closed, new appended
     assert history() == [(1, "stamped", True), (1, "v", False)] + [(i, "v", True) for i in range(2, 6)]

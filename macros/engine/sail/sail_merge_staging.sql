@@ -72,9 +72,12 @@
     The snapshot's staging view compares the source with the snapshot's
     current versions; its rows (new versions to insert, current versions to
     close) are staged once. Sail's MERGE reads the whole snapshot even when
-    nothing matches, so it runs only when a version must be closed: with nothing
-    changed, no statement writes the snapshot; with only new versions (new
-    keys, or deletion records), they are appended.
+    nothing matches, so it runs only when a version must be closed, and then
+    for the closing rows alone: new versions are appended (a MERGE that also
+    inserts took 0.9 s where closing then appending took 0.6 s, 1.5M versions
+    with 14K closed and 88K new). Closing comes first: if the append then
+    fails, the next run finds those keys without a current version and
+    inserts their new one. With nothing changed, no statement writes.
   -#}
   {%- set staged = sail_stage_merge_source(source, target, target_columns=false) -%}
   {%- set counts_sql -%}
@@ -85,8 +88,11 @@
   {%- endset -%}
   {%- set counts = run_query(counts_sql).rows[0] -%}
   {%- if counts[1] > 0 -%}
-    {{- return(spark__snapshot_merge_sql(target, staged, insert_cols)) -}}
-  {%- elif counts[0] > 0 -%}
+    {% call statement('close_versions_' ~ target.identifier) %}
+      {{ sail_snapshot_close_sql(target, staged) }}
+    {% endcall %}
+  {%- endif -%}
+  {%- if counts[0] > 0 -%}
     {#- a list unique_key's staging columns are not the snapshot's (engine note 23) -#}
     {%- set columns = [] -%}
     {%- for column in insert_cols if not is_unique_key_staging_column(column) -%}
@@ -98,5 +104,26 @@
     {%- endset -%}
     {{- return(append_sql) -}}
   {%- endif -%}
+  {%- if counts[1] > 0 -%}
+    {{- return("select 'versions closed, none added' as snapshot_merge") -}}
+  {%- endif -%}
   {{- return("select 'no version changed' as snapshot_merge") -}}
+{%- endmacro %}
+
+
+{% macro sail_snapshot_close_sql(target, staged) -%}
+  {#- dbt-spark's snapshot MERGE without its insert clause -#}
+  {%- set columns = config.get('snapshot_table_column_names') or get_snapshot_table_column_names() -%}
+  {%- set current_to = config.get('dbt_valid_to_current') -%}
+  merge into {{ target }} as dbt_internal_dest
+  using (
+    select * from {{ staged }} where dbt_change_type in ('update', 'delete')
+  ) as dbt_internal_source
+  on dbt_internal_source.{{ columns.dbt_scd_id }} = dbt_internal_dest.{{ columns.dbt_scd_id }}
+  when matched and (
+    dbt_internal_dest.{{ columns.dbt_valid_to }} is null
+    {%- if current_to %}
+    or dbt_internal_dest.{{ columns.dbt_valid_to }} = {{ current_to }}
+    {%- endif %}
+  ) then update set {{ columns.dbt_valid_to }} = dbt_internal_source.{{ columns.dbt_valid_to }}
 {%- endmacro %}
