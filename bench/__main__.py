@@ -45,6 +45,13 @@ def cli() -> None:
                 f"{'':16} analyst loop `dbt {command}`: median {statistics.median(times):.1f} s warm, "
                 f"{statistics.median(cold):.1f} s cold"
             )
+        measured = r.get("snapshot_changed_keys")  # none in runs recorded before it was measured
+        if measured and measured["share"] is not None:
+            print(
+                f"{'':16} `{measured['snapshot']}` alone, {measured['keys_changed']:.0%} of keys changed: "
+                f"{measured['share']:.0%} of building it from scratch"
+                f" ({measured['node_seconds']:.1f} s / {measured['from_scratch_node_seconds']:.1f} s)"
+            )
     print(f"written: {args.out / 'benchmarks.md'}")
 
 

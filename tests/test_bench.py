@@ -81,6 +81,7 @@ def test_benchmark_measures_every_stage(tmp_path):
     measured = bench["snapshot_changed_keys"]
     assert 0 < measured["keys"] == measured["versions_closed"]
     assert measured["node_seconds"] > 0 and measured["from_scratch_node_seconds"] > 0
+    assert "`snp_ecommerce__orders` alone, 1% of keys changed: " in result.stdout
     for name in ("dbt snapshot (1% of keys changed)", "dbt snapshot (from scratch)"):
         assert stages[name]["node_seconds"]["snapshot"] > 0  # the one snapshot, besides the run's hooks
         assert set(stages[name]["node_seconds"]) <= {"snapshot", "operation"}
