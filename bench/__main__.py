@@ -6,7 +6,7 @@ import argparse
 import statistics
 from pathlib import Path
 
-from bench.run import DOCS, main
+from bench.run import DOCS, main, snapshot_figure
 
 
 def cli() -> None:
@@ -49,8 +49,7 @@ def cli() -> None:
         if measured and measured["share"] is not None:
             print(
                 f"{'':16} `{measured['snapshot']}` alone, {measured['keys_changed']:.0%} of keys changed: "
-                f"{measured['share']:.0%} of building it from scratch"
-                f" ({measured['node_seconds']:.1f} s / {measured['from_scratch_node_seconds']:.1f} s)"
+                f"{snapshot_figure(measured)} of building it from scratch"
             )
     print(f"written: {args.out / 'benchmarks.md'}")
 
