@@ -153,13 +153,21 @@ HIVE_SITE = """<?xml version="1.0"?>
 """
 
 
+# The metastore answers small calls (mostly get_table) for one build at a time.
+# A fresh JVM's C2 compiler spent more CPU than the calls themselves (14 s of
+# 28 s in a day-2 build at scale 30) on 2 cores shared with the engine; the
+# C1 compiler alone and the serial collector answer as fast for a fraction of
+# that (docs/performance.md).
+METASTORE_JVM_OPTIONS = ("-Xmx512m", "-XX:TieredStopAtLevel=1", "-XX:CICompilerCount=1", "-XX:+UseSerialGC")
+
+
 def _metastore_command(settings: Settings) -> list[str]:
     conf = settings.metastore / "conf"
     conf.mkdir(parents=True, exist_ok=True)
     (conf / "hive-site.xml").write_text(HIVE_SITE.format(db=settings.metastore / "derby", warehouse=settings.warehouse))
     return [
         java_binary(),
-        "-Xmx512m",
+        *METASTORE_JVM_OPTIONS,
         f"-Dderby.stream.error.file={settings.logs / 'derby.log'}",
         "-cp",
         f"{pyspark_jars()}/*:{conf}",
