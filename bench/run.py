@@ -33,6 +33,7 @@ WORK = REPO_ROOT / "bench" / ".work"
 EVERY_NODE = "dbt build --all (no new data)"
 DOCS = REPO_ROOT / "docs"  # benchmarks.json and benchmarks.md
 PAGE = os.sysconf("SC_PAGE_SIZE")
+TICKS = os.sysconf("SC_CLK_TCK")
 
 
 # --- memory -------------------------------------------------------------------
@@ -57,6 +58,22 @@ def tree_rss(pid: int) -> int:
             continue
         todo.extend(_children(current))
     return total
+
+
+def tree_cpu(pid: int) -> float:
+    """CPU seconds (user + system) that a process and its live descendants
+    have used so far."""
+    total, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            # the command name (field 2) may hold spaces: count fields after its ')'
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+        except (OSError, IndexError, ValueError):
+            continue
+        todo.extend(_children(current))
+    return total / TICKS
 
 
 class Sampler:
@@ -113,6 +130,8 @@ class Stage:
     # CPU seconds (user + system) of the stage's own process and its children,
     # not of the engine's services
     cpu_seconds: float = 0.0
+    # CPU seconds each engine service (and the warm dbt worker) used meanwhile
+    service_cpu_seconds: dict[str, float] = field(default_factory=dict)
     # dbt stages: nodes run, seconds per kind of node summed over dbt's
     # threads, and the slowest nodes
     nodes: int = 0
@@ -178,14 +197,17 @@ class Run:
         print(f"  {self.settings.engine:5} x{self.scale:g} {name} ...", end="", flush=True)
         log = self.settings.lake_root / "bench-logs" / f"{name.replace(' ', '_')}.log"
         log.parent.mkdir(parents=True, exist_ok=True)
+        services = self._services()
         with Sampler() as sampler, open(log, "w") as out:
-            sampler.pids.update(self._services())
+            sampler.pids.update(services)
+            cpu_before = {name: tree_cpu(pid) for name, pid in services.items()}
             started = time.monotonic()
             proc = subprocess.Popen(cmd, cwd=REPO_ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT)
             sampler.pids[name.split()[0]] = proc.pid  # generate, ingest, dbt
             # wait4: the exit status with the CPU this process and its children used
             _, status, usage = os.wait4(proc.pid, 0)
             seconds = time.monotonic() - started
+            service_cpu = {name: round(tree_cpu(pid) - cpu_before[name], 2) for name, pid in services.items()}
             proc.returncode = code = os.waitstatus_to_exitcode(status)
         if code not in (0, 1) or (code == 1 and "ingest" not in cmd):
             raise SystemExit(f"{name} failed (exit {code}); see {log}")
@@ -196,6 +218,7 @@ class Run:
             {k: round(v / 2**20, 1) for k, v in sampler.peaks.items()},
             round(sampler.peak_total / 2**20, 1),
             round(usage.ru_utime + usage.ru_stime, 2),
+            service_cpu_seconds=service_cpu,
         )
         if name.startswith(("dbt build", "dbt snapshot")):
             self._profile(stage)
@@ -487,8 +510,21 @@ def markdown(results: dict) -> str:
                 cpu = (
                     f"{s['nodes']} nodes, dbt's own CPU {s['cpu_ms_per_node']} ms per node; " if s.get("nodes") else ""
                 )
-                lines += [f"- {s['name']}: {cpu}node time summed over dbt's threads: {kinds}. Slowest: {slow}.", ""]
+                lines += [
+                    f"- {s['name']}: {cpu}node time summed over dbt's threads: {kinds}. Slowest: {slow}. "
+                    f"{cpu_use(s, results['machine']['cores']) if s.get('service_cpu_seconds') else ''}".rstrip(),
+                    "",
+                ]
     return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def cpu_use(stage: dict, cores: int) -> str:
+    """Where a stage's CPU went, against what the machine's cores could give
+    over its wall time."""
+    used = {"the command": stage["cpu_seconds"], **stage.get("service_cpu_seconds", {})}
+    parts = ", ".join(f"{name} {sec:.1f} s" for name, sec in sorted(used.items(), key=lambda kv: -kv[1]))
+    share = sum(used.values()) / (stage["seconds"] * cores)
+    return f"CPU: {parts}; {share:.0%} of {cores} cores over its {stage['seconds']:.1f} s."
 
 
 def _run_of(results: dict, engine_name: str, scale: float) -> dict | None:

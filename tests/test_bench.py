@@ -65,6 +65,10 @@ def test_benchmark_measures_every_stage(tmp_path):
         assert {n for n, _ in build["slowest"]} <= names, build["slowest"]
         # dbt's own CPU: at most all cores for the whole stage
         assert build["nodes"] == len(results) and 0 < build["cpu_seconds"] <= build["seconds"] * os.cpu_count()
+        # the engine's services: each did some of the build's work, together at most all cores
+        services = build["service_cpu_seconds"]
+        assert set(services) == {"sail", "metastore"} and min(services.values()) > 0, services
+        assert sum(services.values()) <= build["seconds"] * os.cpu_count()
     assert stages["ingest day 1"]["peak_rss_mb"]["ingest"] > 0
     assert 0 < bench["day2_share_of_full_build"] < 5 and 0 < bench["no_new_data_share_of_full_build"] < 5
     assert set(bench["dbt_cpu_ms_per_node"]) == {
@@ -91,6 +95,12 @@ def test_benchmark_measures_every_stage(tmp_path):
     table = (tmp_path / "benchmarks.md").read_text()
     assert "| sail | delta | 0.1 |" in table
     assert "Column lineage of the whole project" in table
+    # each build's CPU by process, against what the cores could give
+    day2 = stages["dbt build (day 2)"]
+    (line,) = [line for line in table.splitlines() if line.startswith("- dbt build (day 2):")]
+    used = {"the command": day2["cpu_seconds"], **day2["service_cpu_seconds"]}
+    assert all(f"{name} {sec:.1f} s" in line for name, sec in used.items()), line
+    assert f"of {os.cpu_count()} cores over its {day2['seconds']:.1f} s." in line, line
     # the analyst loop: each command three times in the warm dbt worker and
     # three times cold, engine up; the worker's memory is sampled with the rest
     for kept in ("analyst_loop_seconds", "analyst_loop_cold_seconds"):
