@@ -47,33 +47,39 @@ def _children(pid: int) -> list[int]:
     return [int(c) for c in text.split()]
 
 
-def tree_rss(pid: int) -> int:
-    """Resident bytes of a process and all its descendants."""
+def _tree_sum(pid: int, measure) -> int:
+    """measure(pid) summed over a process and its live descendants; a process
+    that ends while it is read counts nothing."""
     total, todo = 0, [pid]
     while todo:
         current = todo.pop()
         try:
-            total += int(Path(f"/proc/{current}/statm").read_text().split()[1]) * PAGE
+            total += measure(current)
         except (OSError, IndexError, ValueError):
             continue
         todo.extend(_children(current))
     return total
 
 
+def _rss(pid: int) -> int:
+    return int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE
+
+
+def _cpu_ticks(pid: int) -> int:
+    # the command name (field 2) may hold spaces: count fields after its ')'
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])  # utime, stime
+
+
+def tree_rss(pid: int) -> int:
+    """Resident bytes of a process and all its descendants."""
+    return _tree_sum(pid, _rss)
+
+
 def tree_cpu(pid: int) -> float:
     """CPU seconds (user + system) that a process and its live descendants
     have used so far."""
-    total, todo = 0, [pid]
-    while todo:
-        current = todo.pop()
-        try:
-            # the command name (field 2) may hold spaces: count fields after its ')'
-            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
-            total += int(fields[11]) + int(fields[12])  # utime, stime
-        except (OSError, IndexError, ValueError):
-            continue
-        todo.extend(_children(current))
-    return total / TICKS
+    return _tree_sum(pid, _cpu_ticks) / TICKS
 
 
 class Sampler:
@@ -510,18 +516,17 @@ def markdown(results: dict) -> str:
                 cpu = (
                     f"{s['nodes']} nodes, dbt's own CPU {s['cpu_ms_per_node']} ms per node; " if s.get("nodes") else ""
                 )
-                lines += [
-                    f"- {s['name']}: {cpu}node time summed over dbt's threads: {kinds}. Slowest: {slow}. "
-                    f"{cpu_use(s, results['machine']['cores']) if s.get('service_cpu_seconds') else ''}".rstrip(),
-                    "",
-                ]
+                line = f"- {s['name']}: {cpu}node time summed over dbt's threads: {kinds}. Slowest: {slow}."
+                if s.get("service_cpu_seconds"):  # none in runs recorded before it was measured
+                    line += " " + cpu_use(s, results["machine"]["cores"])
+                lines += [line, ""]
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
 def cpu_use(stage: dict, cores: int) -> str:
     """Where a stage's CPU went, against what the machine's cores could give
     over its wall time."""
-    used = {"the command": stage["cpu_seconds"], **stage.get("service_cpu_seconds", {})}
+    used = {"the command": stage["cpu_seconds"], **stage["service_cpu_seconds"]}
     parts = ", ".join(f"{name} {sec:.1f} s" for name, sec in sorted(used.items(), key=lambda kv: -kv[1]))
     share = sum(used.values()) / (stage["seconds"] * cores)
     return f"CPU: {parts}; {share:.0%} of {cores} cores over its {stage['seconds']:.1f} s."
