@@ -232,3 +232,57 @@ def test_a_changed_model_is_rebuilt_with_its_children(daily, tmp_path):
     assert out.returncode == 0 and "state:modified+" in out.stdout, out.stdout[-4000:]
     built = _built(env)
     assert "rpt_media__device_analytics" in built and "fct_media__delivery_sessions" not in built
+
+
+def _order_tables(settings) -> dict[str, tuple]:
+    """Row count and an order-free checksum, _built_at left out, of the
+    e-commerce order validation and fact."""
+    from pyspark.sql import SparkSession
+
+    spark = SparkSession.builder.remote(settings.spark_remote).create()
+    try:
+        sums = {}
+        for table in ("silver.int_ecommerce__orders_validated", "gold.fct_ecommerce__orders"):
+            columns = ", ".join(f"`{f.name}`" for f in spark.table(table).schema.fields if f.name != "_built_at")
+            sums[table] = tuple(
+                spark.sql(f"select count(*), sum(cast(xxhash64({columns}) as decimal(38, 0))) from {table}").collect()[
+                    0
+                ]
+            )
+        sums["non-USD orders in the fact"] = spark.sql(
+            "select count(*) from gold.fct_ecommerce__orders where revenue_exclusion_reason = 'not USD'"
+        ).collect()[0][0]
+        sums["orders validated by the latest build"] = spark.sql(
+            "select count_if(_built_at = newest) / count(*) from silver.int_ecommerce__orders_validated"
+            " cross join (select max(_built_at) as newest from silver.int_ecommerce__orders_validated)"
+        ).collect()[0][0]
+        return sums
+    finally:
+        spark.stop()
+
+
+def test_a_changed_rules_seed_reaches_every_order_of_the_incremental_validation(daily, tmp_path):
+    """The order validation and the orders fact are incremental by order, but
+    a rule's severity applies to every order: with invalid_currency made HIGH
+    in the seed, the daily build validates every order again (their
+    fingerprint changed), and the fact drops the non-USD orders, which it
+    held as MEDIUM, exactly as a full refresh does."""
+    settings, env = daily
+    assert _order_tables(settings)["non-USD orders in the fact"] > 0
+    checkout = copy_checkout(tmp_path / "checkout")
+    seed = checkout / "seeds" / "ecommerce" / "ecommerce_validation_rules.csv"
+    rules = seed.read_text()
+    assert "invalid_currency,orders,MEDIUM," in rules
+    seed.write_text(rules.replace("invalid_currency,orders,MEDIUM,", "invalid_currency,orders,HIGH,"))
+
+    def build(*args: str) -> None:
+        out = subprocess.run([*LAKE, *args], cwd=checkout, env=env, capture_output=True, text=True, timeout=900)
+        assert out.returncode == 0, out.stdout[-4000:] + out.stderr[-2000:]
+
+    build("build", "--keep-engine")
+    assert {"int_ecommerce__orders_validated", "fct_ecommerce__orders"} <= _built(env)
+    merged = _order_tables(settings)
+    assert merged["orders validated by the latest build"] == 1
+    assert merged["non-USD orders in the fact"] == 0
+    build("dbt", "run", "--full-refresh", "--select", "int_ecommerce__orders_validated", "fct_ecommerce__orders")
+    assert _order_tables(settings) == {**merged, "orders validated by the latest build": 1}

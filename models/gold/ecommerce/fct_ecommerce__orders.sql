@@ -3,14 +3,31 @@
     metrics: revenue, estimated cost and gross profit. Revenue counts an
     order whose status is a revenue status (var ecommerce_revenue_statuses)
     and whose currency is USD; every other order has revenue 0 and says why
-    in revenue_exclusion_reason. -#}
+    in revenue_exclusion_reason.
+    Incremental by order: a run enriches again the orders that
+    int_ecommerce__orders_validated wrote since this model's newest row (it
+    validates again every order whose customer, product or shipment
+    changed), and every order when the margins seed or this model's logic
+    changed. An order that became HIGH is merged, then deleted (post-hook). -#}
 {%- set revenue_statuses = var("ecommerce_revenue_statuses") %}
+{{
+    config(
+        materialized=incremental_where_supported(),
+        unique_key='order_id',
+        post_hook=["delete from {{ this }} where validation_severity = 'HIGH'"] if supports_merge() else [],
+    )
+}}
+{%- set changed = input_changed_since(
+    {'_built_at': '_built_at'}, '_logic_sha256', ref('ecommerce_category_margins'), revenue_statuses
+) %}
 
 with
 
 orders as (
+    -- incremental: the orders validated since, HIGH included (an order that
+    -- became HIGH replaces its row, which the post-hook deletes); else those below HIGH
     select * from {{ ref('int_ecommerce__orders_validated') }}
-    where validation_severity != 'HIGH'
+    where {{ changed if is_incremental() else "validation_severity != 'HIGH'" }}
 ),
 
 products as (
@@ -115,13 +132,24 @@ enriched as (
     left join margins on products.category = margins.category
 ),
 
+-- what applies to every order alike: the margins and this model's logic
+fingerprint as (
+    select {{ rows_fingerprint(revenue_statuses) }} as _logic_sha256
+    from margins
+),
+
 final as (
     select
-        *,
-        revenue_exclusion_reason is null as is_revenue_order,
-        case when revenue_exclusion_reason is null then order_amount else 0 end as revenue,
-        case when revenue_exclusion_reason is null then order_amount - estimated_cost else 0 end as gross_profit
+        enriched.*,
+        enriched.revenue_exclusion_reason is null as is_revenue_order,
+        case when enriched.revenue_exclusion_reason is null then enriched.order_amount else 0 end as revenue,
+        case
+            when enriched.revenue_exclusion_reason is null then enriched.order_amount - enriched.estimated_cost else 0
+        end as gross_profit,
+        fingerprint._logic_sha256,
+        {{ build_stamp() }} as _built_at
     from enriched
+    cross join fingerprint
 )
 
 select * from final

@@ -3,11 +3,32 @@
     (HIGH > MEDIUM > LOW > NONE), the worst severity that the rules seed
     (ecommerce_validation_rules) gives the order's failed rules. The checks
     themselves live in the ecommerce_validation_checks macro; an order is
-    also checked against its customer's contact rules. -#}
+    also checked against its customer's contact rules.
+    Incremental by order: a run validates again the orders that input
+    ingested since the newest of it this model holds reaches (new or
+    re-delivered orders, and the orders of customers, products and shipments
+    delivered since), and every order when the rules seed or this model's
+    logic changed (macros/utils/input_changed_since.sql). -#}
+{{
+    config(
+        materialized=incremental_where_supported(),
+        unique_key='order_id',
+    )
+}}
 {%- set checks = ecommerce_validation_checks() %}
 {%- set order_checks = dict(checks['orders'], **checks['customers']) %}
 {%- set statuses = var("ecommerce_order_statuses") %}
 {%- set premium_tiers = "'" ~ var("ecommerce_premium_tiers") | join("', '") ~ "'" %}
+{%- set logic = [order_checks, statuses, premium_tiers] %}
+{%- set changed = input_changed_since(
+    {
+        'orders._ingested_at': '_ingested_at',
+        'customers._ingested_at': '_customer_ingested_at',
+        'products._ingested_at': '_product_ingested_at',
+        'shipping._ingested_at': '_shipment_ingested_at',
+    },
+    '_logic_sha256', ref('ecommerce_validation_rules'), logic, var('incremental_lookback_minutes')
+) %}
 
 with
 
@@ -33,7 +54,23 @@ rules as (
 
 checked as (
     select
-        orders.*,
+        -- the order's columns; _built_at is this model's own (below)
+        orders.order_id,
+        orders.customer_id,
+        orders.product_id,
+        orders.currency,
+        orders.payment_method,
+        orders.order_status,
+        orders.shipping_address_sha256,
+        orders.order_amount,
+        orders.is_valid_amount,
+        orders.is_valid_currency,
+        orders.is_valid_shipping_address,
+        orders.order_date,
+        orders.source_created_at,
+        orders._ingested_at,
+        orders._source_file,
+        orders._batch_id,
         customers.customer_id is not null as has_known_customer,
         products.product_id is not null as has_known_product,
         shipping.order_id is not null as has_shipment,
@@ -41,11 +78,16 @@ checked as (
         coalesce(products.is_discontinued, false) as is_discontinued_product,
         coalesce(customers.customer_tier in ({{ premium_tiers }}), false) as is_premium_customer,
         coalesce(customers.is_valid_email, false) as is_valid_email,
-        coalesce(customers.is_valid_phone, false) as is_valid_phone
+        coalesce(customers.is_valid_phone, false) as is_valid_phone,
+        customers._ingested_at as _customer_ingested_at,
+        products._ingested_at as _product_ingested_at,
+        shipping._ingested_at as _shipment_ingested_at
     from orders
     left join customers on orders.customer_id = customers.customer_id
     left join products on orders.product_id = products.product_id
     left join shipping on orders.order_id = shipping.order_id
+    -- incremental: the orders whose validation input arrived since the newest of it this model holds
+    where {{ changed }}
 ),
 
 ranked_rules as (
@@ -69,6 +111,12 @@ rule_settings as (
     from ranked_rules
 ),
 
+-- what applies to every order alike: the seed's rules and this model's logic
+fingerprint as (
+    select {{ rows_fingerprint(logic) }} as _logic_sha256
+    from rules
+),
+
 final as (
     select
         checked.*,
@@ -81,9 +129,12 @@ final as (
             when 2 then 'MEDIUM'
             when 1 then 'LOW'
             else 'NONE'
-        end as validation_severity
+        end as validation_severity,
+        fingerprint._logic_sha256,
+        {{ build_stamp() }} as _built_at
     from checked
     cross join rule_settings
+    cross join fingerprint
 )
 
 select * from final

@@ -1,0 +1,54 @@
+{#-
+  Incremental models whose rows also depend on inputs other than their new
+  rows (dimensions, a reference seed) recompute every row that changed input
+  reaches:
+  - `rows_fingerprint(logic)`: an aggregate over the rows of a reference
+    seed, the calling model's code and `logic` (the vars and macro results
+    it renders), one value that the model writes on every row;
+  - `input_changed_since(...)`: the condition that an input row arrived
+    after the newest stamp of that input the table holds, each stamp given
+    as a literal (so Delta's file statistics skip older files); `true`,
+    every row, on a first build, a full refresh, or when the table's
+    fingerprint is not the current one (the seed or the logic changed, which
+    reaches every row).
+-#}
+
+{% macro rows_fingerprint(logic) -%}
+  {#- (sqlfluff's jinja templater has neither `model` nor local_md5: it lints a placeholder) -#}
+  {%- set digest = local_md5(model.raw_code ~ (logic | string)) if local_md5 is defined else 'logic' -%}
+  sha2(concat_ws('\n', '{{ digest }}', array_sort(collect_list(to_json(struct(*))))), 256)
+{%- endmacro %}
+
+
+{% macro input_changed_since(stamps, fingerprint_column, reference, logic, minus_minutes=0) -%}
+  {#- stamps: an input's stamp, as the model's SQL names it -> the model's column holding that stamp -#}
+  {#- (a unit test has no `this`: it computes every row of its given input) -#}
+  {%- if not execute or this is none or not is_incremental() or not same_fingerprint(fingerprint_column, reference, logic) -%}
+    {{- return('true') -}}
+  {%- endif -%}
+  {%- set newest_sql -%}
+    select {% for column in stamps.values() %}unix_micros(max({{ column }})){{ ', ' if not loop.last }}{% endfor %}
+    from {{ this }}
+  {%- endset -%}
+  {%- set newest = run_query(newest_sql).rows[0] -%}
+  {%- set conditions = [] -%}
+  {%- for stamp in stamps -%}
+    {#- no row holds a stamp of that input yet: every row of it is new -#}
+    {%- set micros = (newest[loop.index0] | int - (minus_minutes | int) * 60000000) if newest[loop.index0] is not none else 0 -%}
+    {%- do conditions.append(stamp ~ ' > timestamp_micros(' ~ micros ~ ')') -%}
+  {%- endfor -%}
+  {{- return('(' ~ conditions | join(' or ') ~ ')') -}}
+{%- endmacro %}
+
+
+{% macro same_fingerprint(fingerprint_column, reference, logic) -%}
+  {#- Whether every row of the table holds the current fingerprint. -#}
+  {%- set compare_sql -%}
+    select min(held.{{ fingerprint_column }}) = current.fingerprint and max(held.{{ fingerprint_column }}) = current.fingerprint
+    from {{ this }} as held
+    cross join (select {{ rows_fingerprint(logic) }} as fingerprint from {{ reference }}) as current
+    group by current.fingerprint
+  {%- endset -%}
+  {%- set same = run_query(compare_sql).columns[0].values() -%}
+  {{- return(same | length > 0 and same[0]) -}}
+{%- endmacro %}
