@@ -176,21 +176,27 @@ BUILD_TIME = {
 }
 
 
-def _checksums(settings) -> dict[str, tuple]:
-    """Row count and an order-free checksum of every table dbt builds (the
-    audit schema, a log of every run, left out; and the BUILD_TIME rows)."""
+def _checksums(settings, tables: list[str] | None = None, leave_out: tuple[str, ...] = ()) -> dict[str, tuple]:
+    """Row count and an order-free checksum of `tables` (default: every table
+    dbt builds; the audit schema, a log of every run, left out; and the
+    BUILD_TIME rows), without the columns in `leave_out`."""
     from pyspark.sql import SparkSession
 
     spark = SparkSession.builder.remote(settings.spark_remote).create()
     try:
+        if tables is None:
+            tables = [
+                f"{schema}.{row['tableName']}"
+                for schema in ("silver", "gold", "snapshots", "reference")
+                for row in spark.sql(f"show tables in {schema}").collect()
+            ]
         sums = {}
-        for schema in ("silver", "gold", "snapshots", "reference"):
-            for row in spark.sql(f"show tables in {schema}").collect():
-                table = f"{schema}.{row['tableName']}"
-                columns = ", ".join(f"`{f.name}`" for f in spark.table(table).schema.fields)
-                rows = BUILD_TIME.get(table, "true")
-                checksum = f"sum(case when {rows} then cast(xxhash64({columns}) as decimal(38, 0)) end)"
-                sums[table] = tuple(spark.sql(f"select count(*), {checksum} from {table}").collect()[0])
+        for table in tables:
+            fields = spark.table(table).schema.fields
+            columns = ", ".join(f"`{f.name}`" for f in fields if f.name not in leave_out)
+            rows = BUILD_TIME.get(table, "true")
+            checksum = f"sum(case when {rows} then cast(xxhash64({columns}) as decimal(38, 0)) end)"
+            sums[table] = tuple(spark.sql(f"select count(*), {checksum} from {table}").collect()[0])
         return sums
     finally:
         spark.stop()
@@ -234,21 +240,18 @@ def test_a_changed_model_is_rebuilt_with_its_children(daily, tmp_path):
     assert "rpt_media__device_analytics" in built and "fct_media__delivery_sessions" not in built
 
 
-def _order_tables(settings) -> dict[str, tuple]:
-    """Row count and an order-free checksum, _built_at left out, of the
-    e-commerce order validation and fact."""
+ORDER_TABLES = ["silver.int_ecommerce__orders_validated", "gold.fct_ecommerce__orders"]
+
+
+def _order_tables(settings) -> dict:
+    """The e-commerce order validation and fact: their checksums, _built_at
+    left out, the fact's non-USD orders and the share of orders the latest
+    build validated."""
     from pyspark.sql import SparkSession
 
+    sums = _checksums(settings, ORDER_TABLES, leave_out=("_built_at",))
     spark = SparkSession.builder.remote(settings.spark_remote).create()
     try:
-        sums = {}
-        for table in ("silver.int_ecommerce__orders_validated", "gold.fct_ecommerce__orders"):
-            columns = ", ".join(f"`{f.name}`" for f in spark.table(table).schema.fields if f.name != "_built_at")
-            sums[table] = tuple(
-                spark.sql(f"select count(*), sum(cast(xxhash64({columns}) as decimal(38, 0))) from {table}").collect()[
-                    0
-                ]
-            )
         sums["non-USD orders in the fact"] = spark.sql(
             "select count(*) from gold.fct_ecommerce__orders where revenue_exclusion_reason = 'not USD'"
         ).collect()[0][0]
