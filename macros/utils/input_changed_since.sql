@@ -26,16 +26,11 @@
   {%- if not execute or this is none or not is_incremental() or not same_fingerprint(fingerprint_column, reference, logic) -%}
     {{- return('true') -}}
   {%- endif -%}
-  {%- set newest_sql -%}
-    select {% for column in stamps.values() %}unix_micros(max({{ column }})){{ ', ' if not loop.last }}{% endfor %}
-    from {{ this }}
-  {%- endset -%}
-  {%- set newest = run_query(newest_sql).rows[0] -%}
+  {%- set newest = newest_timestamps(this, stamps.values() | list, minus_minutes) -%}
   {%- set conditions = [] -%}
   {%- for stamp in stamps -%}
     {#- no row holds a stamp of that input yet: every row of it is new -#}
-    {%- set micros = (newest[loop.index0] | int - (minus_minutes | int) * 60000000) if newest[loop.index0] is not none else 0 -%}
-    {%- do conditions.append(stamp ~ ' > timestamp_micros(' ~ micros ~ ')') -%}
+    {%- do conditions.append(stamp ~ ' > ' ~ (newest[loop.index0] or 'timestamp_micros(0)')) -%}
   {%- endfor -%}
   {{- return('(' ~ conditions | join(' or ') ~ ')') -}}
 {%- endmacro %}
