@@ -1,4 +1,4 @@
-"""python -m bench [--scales 1 10] [--large] [--spark-scales 1 10] [--fresh] [--out docs]"""
+"""python -m bench [--scales 1 10] [--large] [--spark-scales 1 10] [--fresh] [--out docs] [--loop-repeats 3]"""
 
 from __future__ import annotations
 
@@ -22,10 +22,13 @@ def cli() -> None:
     )
     parser.add_argument("--fresh", action="store_true", help="drop the runs of other scales from the last results")
     parser.add_argument("--out", type=Path, default=DOCS, help="folder of benchmarks.json and .md (default docs)")
+    parser.add_argument(
+        "--loop-repeats", type=int, default=3, help="builds of each analyst-loop command, warm and cold (default 3)"
+    )
     args = parser.parse_args()
     scales = sorted(set(args.scales + ([100.0] if args.large else [])))
     args.out.mkdir(parents=True, exist_ok=True)
-    results = main(scales, args.spark_scales, keep=not args.fresh, out=args.out)
+    results = main(scales, args.spark_scales, keep=not args.fresh, out=args.out, loop_repeats=args.loop_repeats)
     for c in results["comparison"]:
         print(
             f"scale {c['scale']:g}: Spark local[2] / Sail = {c['build_ratio']:.1f}x (dbt build), "

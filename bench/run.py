@@ -180,9 +180,10 @@ LOOP_SELECTORS = ("stg_retail__products+", "rpt_retail__category_analytics")
 class Run:
     """One engine at one scale: the stages of day 1 and day 2."""
 
-    def __init__(self, settings: Settings, scale: float):
+    def __init__(self, settings: Settings, scale: float, loop_repeats: int = 3):
         self.settings = settings
         self.scale = scale
+        self.loop_repeats = loop_repeats
         self.env = {
             **child_env(settings),
             "DBT_TARGET_PATH": str(settings.lake_root / "dbt_target"),
@@ -286,7 +287,7 @@ class Run:
             self.stage("dbt build (no new data)", daily)
             # and what walking every node costs then (a plain `dbt build`)
             self.stage(EVERY_NODE, [dbt, "build"])
-            self.analyst_loop(dbt)
+            self.analyst_loop(dbt, self.loop_repeats)
             self.snapshot_of_changed_keys(dbt)
         finally:
             engine.stop(self.settings)
@@ -676,7 +677,9 @@ def write(runs: list[dict], out: Path) -> dict:
     return results
 
 
-def main(scales: list[float], spark_scales: list[float], keep: bool = True, out: Path = DOCS) -> dict:
+def main(
+    scales: list[float], spark_scales: list[float], keep: bool = True, out: Path = DOCS, loop_repeats: int = 3
+) -> dict:
     """Run every (engine, scale) asked for. With `keep`, runs of other scales
     from the last results stay in the table (so scale 100 can be run on its
     own); the file is rewritten after each run, so an interrupted benchmark
@@ -685,7 +688,7 @@ def main(scales: list[float], spark_scales: list[float], keep: bool = True, out:
     results: dict = {}
     for scale in scales:
         for engine_name in ("sail", "spark") if scale in spark_scales else ("sail",):
-            run = Run(lake_settings(engine_name, scale), scale)
+            run = Run(lake_settings(engine_name, scale), scale, loop_repeats)
             run.execute()
             summary = {**run.summary(), "finished_at": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
             runs = [r for r in runs if (r["engine"], r["scale"]) != (summary["engine"], scale)] + [summary]
