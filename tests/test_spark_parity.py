@@ -1,10 +1,12 @@
-"""The same two days of data built on the local engine (Sail) and on a real
-Apache Spark standalone cluster (pyspark's distribution with Delta Lake's
-jars), both on Delta: every gold table has the same rows, and every snapshot
+"""The same two days of data built on the local engine (Sail) and on Apache
+Spark (pyspark's distribution with Delta Lake's jars, a Spark Connect driver
+executing locally, `local[2]`), both on Delta: every gold table has the same rows, and every snapshot
 the same versions (the tracked values of each closed and current version).
 
 Each engine gets its own lake in a temporary folder, started and stopped by the
-project's own commands. Columns that record when or in which run a row was
+project's own commands. The results, not the cluster, are under test: a
+standalone cluster (master, worker, executors) builds the same day about a
+quarter slower, and the ingest corpus test starts one. Columns that record when or in which run a row was
 loaded or a version written (``*_at``, ``_*``, batch ids, ``dbt_*``, the
 value of a metric measured from the loads' clock) differ between any two runs
 and are left out; a snapshot row keeps whether it is the
@@ -59,6 +61,7 @@ def lakes(tmp_path_factory):
         make_settings(root / "spark"),
         engine="spark",
         table_format="delta",
+        spark_master="local[2]",
         spark_master_port=free_port(),
         spark_connect_port=free_port(),
     )
@@ -106,8 +109,9 @@ def test_both_engines_build_the_whole_project_on_delta(lakes):
     sail, spark = lakes
     for settings in lakes:
         assert engine.is_running(settings), engine.status(settings)
-    # the cluster really is Apache Spark, and writes Delta
-    assert {s.name for s in engine.services(spark)} >= {"spark-master", "spark-worker", "spark-connect"}
+    # the other lake really is Apache Spark (its Spark Connect driver, no
+    # master or worker in local[2]), and writes Delta
+    assert {s.name for s in engine.services(spark)} == {"metastore", "spark-connect"}
     assert any(spark.warehouse.glob("gold.db/*/_delta_log")), list(spark.warehouse.iterdir())
     assert any(sail.warehouse.glob("gold/*/g*/_delta_log"))
     manifest = json.loads((spark.lake_root / "dbt_target" / "manifest.json").read_text())
@@ -164,7 +168,7 @@ def test_every_snapshot_has_the_same_versions_on_sail_and_on_spark(lakes):
     assert not differences, "\n".join(differences)
 
 
-def test_the_cluster_stops_from_the_project_command(lakes):
+def test_spark_stops_from_the_project_command(lakes):
     _, spark = lakes
     run([sys.executable, "-m", "lakehouse", "down"], env=lake_env(spark))
     assert not any(s.listening() or s.pid() for s in engine.services(spark))
