@@ -44,12 +44,14 @@ def _status(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    pipeline.main_job(settings.load(), args.days, args.scale, args.seed, args.target, args.keep_engine, args.all)
+    pipeline.main_job(
+        settings.load(), args.days, args.scale, args.seed, args.target, args.keep_engine, args.all, not args.no_docs
+    )
     return 0
 
 
 def _next_day(args: argparse.Namespace) -> int:
-    day = pipeline.next_day(settings.load(), args.target, args.keep_engine, args.all)
+    day = pipeline.next_day(settings.load(), args.target, args.keep_engine, args.all, not args.no_docs)
     print(f"landed and built day {day}")
     return 0
 
@@ -196,6 +198,10 @@ def build_parser() -> argparse.ArgumentParser:
         cmd.add_argument(
             "--all", action="store_true", help="build every node, not only what changed since the last build"
         )
+        if name in ("run", "next-day"):
+            cmd.add_argument(
+                "--no-docs", action="store_true", help="skip dbt docs generate and the column lineage after the build"
+            )
         if name == "run":
             cmd.add_argument("--days", type=int, default=1, help="days of sample data to generate (default 1)")
             cmd.add_argument("--scale", type=float, default=float(os.environ.get("SCALE", "1")))

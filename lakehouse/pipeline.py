@@ -3,7 +3,8 @@
 run:      engine up -> sample data (if the landing folder is empty) -> ingest
           -> source freshness -> dbt build (seeds, silver, snapshots, gold,
           tests) of what new data or changed code reaches -> dbt docs
-          -> column lineage -> clean old table generations.
+          -> column lineage -> clean old table generations (`--no-docs`: no
+          docs and no lineage, the quicker reload when nobody reads them).
 next-day: lands the day after the last one generated, then the same steps.
 build:    source freshness -> dbt build of what changed (no ingest, no docs).
 """
@@ -82,15 +83,17 @@ def generate(settings: Settings, days: list[int], scale: float, seed: int) -> fl
     return time.monotonic() - started
 
 
-def build(settings: Settings, target: str | None, every_node: bool = False) -> dict[str, float]:
-    """Ingest new landing files, then build and document the dbt project."""
+def build(settings: Settings, target: str | None, every_node: bool = False, docs: bool = True) -> dict[str, float]:
+    """Ingest new landing files, then build the dbt project and, with `docs`,
+    document it (docs site and column lineage)."""
     env = child_env(settings, target)
     timings = {
         "ingest": run_step("ingest", [sys.executable, "-m", "ingest", "load"], env),
         **dbt_build(settings, target, every_node),
-        "dbt docs": run_step("dbt docs generate", [bin_path("dbt"), "docs", "generate"], env),
-        "lineage": build_lineage(),
     }
+    if docs:
+        timings["dbt docs"] = run_step("dbt docs generate", [bin_path("dbt"), "docs", "generate"], env)
+        timings["lineage"] = build_lineage()
     if settings.engine == "sail":
         timings["gc"] = collect_garbage(settings)
     return timings
@@ -151,6 +154,9 @@ def summary(settings: Settings, timings: dict[str, float]) -> None:
         f"  tables    : {settings.warehouse}  ({settings.table_format} on {settings.engine}; metastore in {settings.metastore})"
     )
     target = dbt_target_dir()
+    if "dbt docs" not in timings:
+        print("  docs      : not generated (--no-docs; `make docs` generates and serves them)")
+        return
     print(f"  docs      : {target / 'index.html'}  (serve with `make docs-serve`)")
     print(f"  lineage   : {target / 'lineage.html'}  (column lineage, linked from the docs site)")
 
@@ -163,6 +169,7 @@ def main_job(
     target: str | None,
     keep_engine: bool,
     every_node: bool = False,
+    docs: bool = True,
 ) -> None:
     timings: dict[str, float] = {}
     present = generated_state(settings.landing).get("days")
@@ -171,11 +178,13 @@ def main_job(
             timings["generate"] = generate(settings, list(range(1, days + 1)), scale, seed)
         else:
             print(f"landing data present (days {present}); not regenerating")
-        timings.update(build(settings, target, every_node))
+        timings.update(build(settings, target, every_node, docs))
     summary(settings, timings)
 
 
-def next_day(settings: Settings, target: str | None, keep_engine: bool, every_node: bool = False) -> int:
+def next_day(
+    settings: Settings, target: str | None, keep_engine: bool, every_node: bool = False, docs: bool = True
+) -> int:
     state = generated_state(settings.landing)
     if not state.get("days"):
         raise StepFailed("no sample data yet: run the main command (`make run`) first")
@@ -183,6 +192,6 @@ def next_day(settings: Settings, target: str | None, keep_engine: bool, every_no
     timings: dict[str, float] = {}
     with engine_running(settings, keep_engine):
         timings["generate"] = generate(settings, [day], state["scale"], state["seed"])
-        timings.update(build(settings, target, every_node))
+        timings.update(build(settings, target, every_node, docs))
     summary(settings, timings)
     return day
