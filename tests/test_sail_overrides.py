@@ -114,6 +114,24 @@ snapshots:
       hard_deletes: ignore
       meta: {source_written_at: _built_at}
 """,
+    "models/tested_source.sql": """
+{{ config(materialized='table') }}
+select id, case when id = {{ var('null_id', 0) }} then null else 'v' end as v
+from (select explode(sequence(1, {{ var('rows', 3) }})) as id) as ids
+""",
+    "snapshots/tested_snapshot.yml": """
+snapshots:
+  - name: tested_snapshot
+    relation: ref('tested_source')
+    config: {unique_key: id, strategy: check, check_cols: [v]}
+    columns:
+      - name: id
+        data_tests:
+          - unique: {config: {where: "dbt_valid_to is null"}}
+      - name: v
+        data_tests:
+          - not_null: {config: {severity: warn}}
+""",
     "seeds/codes.csv": "code,label\nA,Alpha\nB,Beta\n",
     "models/contracted.sql": """
 {{ config(materialized='table') }}
@@ -179,7 +197,7 @@ def columns(settings, table: str) -> list[str]:
 def test_build_rebuild_and_change_columns(project):
     root, settings = project
     first = build(project)
-    assert len([r for r in first if not r["unique_id"].startswith("operation.")]) == 14  # the hook aside
+    assert len([r for r in first if not r["unique_id"].startswith("operation.")]) == 18  # the hook aside
     build(project)  # right after the first: everything replaced or merged again
     assert query(settings, "select count(*) from ovr_silver.wide_incremental") == [(3,)]
     assert query(settings, "select count(*) from ovr_snapshots.wide_snapshot") == [(3,)]
@@ -356,6 +374,52 @@ def test_a_broken_contract_fails_before_the_table_it_would_replace_is_dropped(pr
     assert broken.returncode != 0
     assert "enforced contract that failed" in broken.stdout and "data type mismatch" in broken.stdout
     assert query(settings, "select count(*) from ovr_silver.contracted") == [(3,)]
+
+
+def test_snapshot_tests_read_the_versions_of_its_latest_run(project):
+    """Each version carries `_snapshotted_at`, the run that inserted it: the
+    snapshot's not_null reads that run's versions and its unique their keys,
+    so a bad version written behind dbt's back is not read again while a bad
+    new one is; test_new_rows_only: false reads every version."""
+    root, settings = project
+    compiled = root / "target" / "run" / "overrides" / "snapshots" / "tested_snapshot.yml"
+
+    def failures(**vars_: int | bool) -> dict[str, int]:
+        results = build(
+            project,
+            "--select",
+            "tested_source",
+            "tested_snapshot",
+            "--vars",
+            json.dumps(vars_),
+            allowed=frozenset({"success", "pass", "warn", "fail"}),
+        )
+        return {
+            r["unique_id"].split(".")[2].split("_")[0]: r["failures"]
+            for r in results
+            if r["unique_id"].startswith("test.")
+        }
+
+    query(settings, "drop table if exists ovr_snapshots.tested_snapshot")  # a rerun of this module
+    assert failures(rows=3) == {"not": 0, "unique": 0}  # created: every version is this run's
+    assert "_snapshotted_at = cast(" in next(compiled.rglob("not_null_*.sql")).read_text()
+    assert "id in (select id from" in next(compiled.rglob("unique_*.sql")).read_text()
+    # written by an older run: a second current version of id 1 (the same
+    # value, so no run compares it as changed) and a closed version with a null
+    old = "timestamp '2000-01-01 00:00:00'"
+    query(
+        settings,
+        "insert into ovr_snapshots.tested_snapshot (id, v, dbt_scd_id, dbt_updated_at, dbt_valid_from, "
+        f"dbt_valid_to, _snapshotted_at) values (1, 'v', 'old1', {old}, {old}, null, {old}), "
+        f"(2, null, 'old2', {old}, {old}, {old}, {old})",
+    )
+    assert failures(rows=4) == {"not": 0, "unique": 0}  # id 4's version is read, id 1's are not
+    stamps = query(
+        settings, "select id, _snapshotted_at from ovr_snapshots.tested_snapshot where dbt_scd_id not like 'old%'"
+    )
+    assert max(stamps, key=lambda r: r[1])[0] == 4 and len({stamp for _, stamp in stamps}) == 2
+    assert failures(rows=4, test_new_rows_only=False) == {"not": 1, "unique": 1}
+    assert failures(rows=5, null_id=5) == {"not": 1, "unique": 0}  # the new version's null is found
 
 
 def test_a_snapshot_compares_only_the_source_rows_written_since_its_last_run(project):

@@ -9,6 +9,10 @@
   again. Whole-table tests (row counts, combinations) still read every row. A
   full refresh stamps every row, so it tests everything;
   `--vars '{test_new_rows_only: false}'` does the same without one.
+  Snapshots likewise, by `_snapshotted_at`: the versions the latest run
+  inserted. A version that run closed is not read again; closing sets only
+  its dbt_valid_to (`unique` of a key among current versions still finds a
+  version left open, since the new version's key is read).
 -#}
 
 {% macro default__get_where_subquery(relation) -%}
@@ -34,14 +38,16 @@
                              'expression_is_true', 'expect_column_values_to_match_regex'] -%}
   {%- set test_name = (model.test_metadata or {}).get('name') -%}
   {%- set tested = graph.nodes.get(model.attached_node or '') -%}
-  {%- if not (test_name in row_level_tests + ['unique'] and tested and tested.config.materialized == 'incremental') -%}
+  {#- the column that stamps each row with the run that wrote it -#}
+  {%- set stamp = {'incremental': '_built_at', 'snapshot': '_snapshotted_at'}.get(tested.config.materialized) if tested else none -%}
+  {%- if not (test_name in row_level_tests + ['unique'] and stamp) -%}
     {{- return('') -}}
   {%- elif tested.unique_id in selected_resources -%}
     {#- built by this invocation: a literal, so Delta's file statistics skip older files -#}
-    {%- set latest = '_built_at = ' ~ build_stamp() -%}
+    {%- set latest = stamp ~ ' = ' ~ build_stamp() -%}
   {%- else -%}
     {#- tests run on their own (`dbt test`): the latest build's rows -#}
-    {%- set latest = '_built_at = (select max(_built_at) from ' ~ relation ~ ')' -%}
+    {%- set latest = stamp ~ ' = (select max(' ~ stamp ~ ') from ' ~ relation ~ ')' -%}
   {%- endif -%}
   {%- if test_name == 'unique' -%}
     {%- set key = model.test_metadata.kwargs.column_name -%}

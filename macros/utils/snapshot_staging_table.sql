@@ -15,7 +15,30 @@
   {%- if written_at and not var('snapshot_compare_all', false) -%}
     {%- set source_sql = source_rows_written_since(source_sql, target_relation, written_at, strategy) -%}
   {%- endif -%}
-  {{ adapter.dispatch('snapshot_staging_table', 'dbt')(strategy, source_sql, target_relation) }}
+  {{ adapter.dispatch('snapshot_staging_table', 'dbt')(strategy, stamp_snapshot_rows(source_sql), target_relation) }}
+{%- endmacro %}
+
+
+{#-
+  dbt's first build of a snapshot, overridden by name like the staging: the
+  rows carry the same stamp of the run that wrote them.
+-#}
+{% macro build_snapshot_table(strategy, sql) -%}
+  {{ adapter.dispatch('build_snapshot_table', 'dbt')(strategy, stamp_snapshot_rows(sql)) }}
+{%- endmacro %}
+
+
+{% macro stamp_snapshot_rows(source_sql) -%}
+  {#-
+    Each version a run inserts carries `_snapshotted_at`, the run's start
+    (build_stamp), so that the snapshot's tests read only the versions of its
+    latest run (new_rows_filter). It is not a checked column: a check
+    strategy lists its columns.
+  -#}
+  select *, {{ build_stamp() }} as _snapshotted_at
+  from (
+    {{ source_sql }}
+  ) as snapshot_rows
 {%- endmacro %}
 
 
