@@ -303,20 +303,27 @@ def test_a_snapshot_writes_only_when_a_version_changes(project):
     ]  # fmt: skip
 
 
-def stamped_test_failures(project, test: str, vars_: dict, *extra: str) -> int:
-    """Build stamped_incremental with `vars_`; the failures of its `test`
-    (not_null warns, unique fails)."""
+def built_test_failures(project, selected: list[str], vars_: dict, *extra: str) -> dict[str, int]:
+    """Build `selected` with `vars_`; the failures of each of their tests, by
+    the test's kind (`not` for not_null, `unique`)."""
     results = build(
         project,
         "--select",
-        "stamped_incremental",
+        *selected,
         "--vars",
         json.dumps(vars_),
         *extra,
         allowed=frozenset({"success", "pass", "warn", "fail"}),
     )
-    (found,) = [r for r in results if r["unique_id"].startswith(f"test.overrides.{test}_")]
-    return found["failures"]
+    return {
+        r["unique_id"].split(".")[2].split("_")[0]: r["failures"] for r in results if r["unique_id"].startswith("test.")
+    }
+
+
+def stamped_test_failures(project, test: str, vars_: dict, *extra: str) -> int:
+    """Build stamped_incremental with `vars_`; the failures of its `test`
+    (not_null warns, unique fails)."""
+    return built_test_failures(project, ["stamped_incremental"], vars_, *extra)[test.split("_")[0]]
 
 
 def test_row_level_tests_read_the_rows_of_the_latest_build(project):
@@ -385,20 +392,7 @@ def test_snapshot_tests_read_the_versions_of_its_latest_run(project):
     compiled = root / "target" / "run" / "overrides" / "snapshots" / "tested_snapshot.yml"
 
     def failures(**vars_: int | bool) -> dict[str, int]:
-        results = build(
-            project,
-            "--select",
-            "tested_source",
-            "tested_snapshot",
-            "--vars",
-            json.dumps(vars_),
-            allowed=frozenset({"success", "pass", "warn", "fail"}),
-        )
-        return {
-            r["unique_id"].split(".")[2].split("_")[0]: r["failures"]
-            for r in results
-            if r["unique_id"].startswith("test.")
-        }
+        return built_test_failures(project, ["tested_source", "tested_snapshot"], vars_)
 
     query(settings, "drop table if exists ovr_snapshots.tested_snapshot")  # a rerun of this module
     assert failures(rows=3) == {"not": 0, "unique": 0}  # created: every version is this run's
