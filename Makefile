@@ -9,6 +9,10 @@ LAKE := $(PY) -m lakehouse
 DOCS_PORT ?= 8080
 API_PORT ?= 8000
 CI_SCHEMA ?= ci
+# make test / test-fast run whole test files on this many workers (pytest-xdist);
+# TEST_WORKERS=0 runs them in this process, one after another
+TEST_WORKERS ?= 2
+PARALLEL := $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder)
 
 .PHONY: help setup run next-day test test-fast up down status dbt docs docs-serve serve lineage prod-state slim-ci ci-teardown gc parse robustness bench lint fix clean
 
@@ -24,13 +28,13 @@ run: setup  ## main job: sample data -> bronze -> silver/snapshots/gold + tests 
 next-day: setup  ## land the next day of sample data and rebuild (snapshots record changes)
 	$(LAKE) next-day $(RUN_ARGS)
 
-test: setup  ## the whole test suite (starts and stops its own engines on free ports)
+test: setup  ## the whole test suite on $(TEST_WORKERS) workers (each starts and stops its own engines on free ports)
 	@bash scripts/bootstrap.sh --test-tools
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest $(PARALLEL) $(PYTEST_ARGS)
 
 test-fast: setup  ## the fast tier: parsing, values, generator, config, dbt parse, lint, hooks (no engine)
 	@bash scripts/bootstrap.sh --lint-tools
-	$(PY) -m pytest -m fast $(PYTEST_ARGS)
+	$(PY) -m pytest -m fast $(PARALLEL) $(PYTEST_ARGS)
 
 up: setup  ## start the local engine (Hive Metastore + Sail) and the warm dbt worker; leave them running
 	$(LAKE) up

@@ -144,6 +144,19 @@ def copy_checkout(dest: Path) -> Path:
     return dest
 
 
+# the longest files, started first so that with two workers (make test) neither
+# is left running one of them alone at the end
+LONGEST_FILES = ["test_adapter_suite.py", "test_spark_parity.py", "test_bench.py"]
+
+
+def pytest_collection_modifyitems(items):
+    def rank(item) -> int:
+        name = item.path.name
+        return LONGEST_FILES.index(name) if name in LONGEST_FILES else len(LONGEST_FILES)
+
+    items.sort(key=rank)  # stable: each file keeps its own order
+
+
 def pytest_terminal_summary(terminalreporter):
     """dbt's adapter suite per engine: passed / expected to fail (docs/engine-notes.md)."""
     for engine_name in ("sail", "spark"):
