@@ -139,7 +139,10 @@ def serve_docs(generate: bool) -> Iterator[str]:
 
 def copy_checkout(dest: Path) -> Path:
     """A copy of the project as a developer's changed checkout would be."""
-    ignore = shutil.ignore_patterns(".git", ".venv", ".lake*", "target", "logs", "__pycache__", ".*_cache")
+    # and not what a test running beside this one writes: the benchmark's lakes (bench/.work), sockets
+    ignore = shutil.ignore_patterns(
+        ".git", ".venv", ".lake*", "target", "logs", "__pycache__", ".*_cache", ".work", "*.sock"
+    )
     shutil.copytree(REPO, dest, ignore=ignore)
     return dest
 
