@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
 from pathlib import Path
 
 from sample_data import contact_center, cx, ecommerce, media, retail
@@ -14,6 +17,9 @@ DOMAINS = {
     "media": media,
     "retail": retail,
 }
+# the domains by the time one day of each takes to generate, longest first:
+# workers that take them in this order finish at about the same time
+LONGEST_FIRST = ("ecommerce", "retail", "media", "cx", "contact_center")
 
 
 def generate_day(
@@ -39,12 +45,38 @@ def generated_state(root: Path) -> dict:
     return json.loads(path.read_text()) if path.exists() else {}
 
 
-def generate_days(root: Path, days: list[int], seed: int = 42, scale: float = 1.0) -> dict[str, int]:
+def _generate_one(root: Path, day: int, domain: str, seed: int, scale: float) -> tuple[int, str, dict[str, int]]:
+    return day, domain, DOMAINS[domain].generate(Path(root), day, seed, scale)
+
+
+def generate_days(
+    root: Path, days: list[int], seed: int = 42, scale: float = 1.0, workers: int | None = None
+) -> dict[str, int]:
     """Write whole days for every domain and record them in the landing
-    root's state file, which `next-day` reads to know what comes next."""
+    root's state file, which `next-day` reads to know what comes next.
+
+    Each (day, domain) is generated on its own, from its own seeded
+    generators, so `workers` processes (default: one per core) write the same
+    bytes as one; day 1, which holds the backlog, goes first."""
+    if any(day < 1 for day in days):
+        raise ValueError("days are numbered from 1")
+    units = sorted(
+        ((day, name) for day in days for name in DOMAINS), key=lambda u: (u[0] != 1, LONGEST_FIRST.index(u[1]))
+    )
+    workers = max(1, min(workers or len(os.sched_getaffinity(0)), len(units)))
+    args = [(root, day, name, seed, scale) for day, name in units]
+    if workers == 1:
+        done = [_generate_one(*a) for a in args]
+    else:
+        # spawn, not fork: the caller may hold threads (the benchmark's sampler, a Spark session)
+        with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
+            done = list(pool.map(_generate_one, *zip(*args)))
+    by_unit = {(day, name): files for day, name, files in done}
     counts: dict[str, int] = {}
     for day in days:
-        day_counts = generate_day(root, day, seed=seed, scale=scale)
+        day_counts: dict[str, int] = {}
+        for name in DOMAINS:
+            day_counts.update(by_unit[(day, name)])
         print(f"day {day}: {len(day_counts)} landing files, {sum(day_counts.values())} rows -> {root}", flush=True)
         counts.update(day_counts)
     state = generated_state(root)

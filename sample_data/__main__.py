@@ -17,6 +17,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--scale", type=float, default=1.0, help="scale factor (1 = the retail document's sizes)")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--domain", action="append", help="only this domain (repeatable)")
+    parser.add_argument(
+        "--workers", type=int, help="processes generating days and domains side by side (default: one per core)"
+    )
     return parser
 
 
@@ -32,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
             counts = generate_day(root, day, seed=args.seed, scale=args.scale, domains=args.domain)
             print(f"day {day}: {len(counts)} files, {sum(counts.values())} rows -> {root}")
     else:
-        generate_days(root, days, seed=args.seed, scale=args.scale)
+        generate_days(root, days, seed=args.seed, scale=args.scale, workers=args.workers)
     return 0
 
 

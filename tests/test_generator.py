@@ -114,6 +114,19 @@ def test_generated_days_are_recorded_for_next_day(tmp_path):
     assert generated_state(tmp_path) == {"seed": 3, "scale": 0.02, "days": [1, 2]}
 
 
+def test_workers_write_the_same_bytes_as_one_process(tmp_path):
+    from sample_data import generate_days, generated_state
+
+    for name, workers in (("one", 1), ("two", 2)):
+        counts = generate_days(tmp_path / name, [1, 2], seed=5, scale=0.05, workers=workers)
+        assert sum(counts.values()) > 0
+    assert digests(tmp_path / "one") == digests(tmp_path / "two")
+    assert generated_state(tmp_path / "two") == {"seed": 5, "scale": 0.05, "days": [1, 2]}
+    with pytest.raises(ValueError, match="numbered from 1"):
+        generate_days(tmp_path / "bad", [0, 1], workers=2)
+    assert not (tmp_path / "bad").exists()
+
+
 def test_same_bytes_in_every_process(tmp_path):
     """Sets of string ids iterate in a per-process order (hash seed): the
     generator must not let that order reach its random draws."""
