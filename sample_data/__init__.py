@@ -60,9 +60,12 @@ def generate_days(
     bytes as one; day 1, which holds the backlog, goes first."""
     if any(day < 1 for day in days):
         raise ValueError("days are numbered from 1")
-    units = sorted(
-        ((day, name) for day in days for name in DOMAINS), key=lambda u: (u[0] != 1, LONGEST_FIRST.index(u[1]))
-    )
+
+    def order(unit: tuple[int, str]) -> tuple[bool, int]:
+        day, name = unit
+        return day != 1, LONGEST_FIRST.index(name) if name in LONGEST_FIRST else len(LONGEST_FIRST)
+
+    units = sorted(((day, name) for day in days for name in DOMAINS), key=order)
     workers = max(1, min(workers or len(os.sched_getaffinity(0)), len(units)))
     args = [(root, day, name, seed, scale) for day, name in units]
     if workers == 1:

@@ -29,6 +29,8 @@ def main(argv: list[str] | None = None) -> int:
     if not args.landing and not lake:
         raise SystemExit("error: give --landing or set LAKE_ROOT (landing files live in $LAKE_ROOT/landing)")
     root = Path(args.landing).resolve() if args.landing else Path(lake).resolve() / "landing"
+    if args.workers is not None and args.workers < 1:
+        raise SystemExit(f"error: --workers must be at least 1, got {args.workers}")
     days = [args.day] if args.day else list(range(1, args.days + 1))
     if args.domain:  # a partial day: not recorded as generated
         for day in days:

@@ -125,6 +125,11 @@ def test_workers_write_the_same_bytes_as_one_process(tmp_path):
     with pytest.raises(ValueError, match="numbered from 1"):
         generate_days(tmp_path / "bad", [0, 1], workers=2)
     assert not (tmp_path / "bad").exists()
+    from sample_data.__main__ import main
+
+    with pytest.raises(SystemExit, match="--workers must be at least 1"):
+        main(["--landing", str(tmp_path / "cli"), "--workers", "0"])
+    assert not (tmp_path / "cli").exists()
 
 
 def test_same_bytes_in_every_process(tmp_path):
