@@ -13,7 +13,6 @@ import dataclasses
 import gzip
 import json
 import os
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -811,20 +810,29 @@ def changed_after_load(spark, landing, load):
     return report
 
 
-def being_written(spark, landing, load):
+def being_written(spark, landing, load, monkeypatch):
+    """The writer appends right after the job's first look at the file (not
+    after a timed sleep, which a busy machine can let pass before the look)."""
+    from ingest import landing as landing_module
+
     path = landing / CX.format(1)
     path.parent.mkdir(parents=True)
-    path.write_bytes(cx_file(cx_row("c1")))  # just delivered: young
+    path.write_bytes(cx_file(cx_row("c1")))
+    real_of, looks = landing_module.Stat.of, []
 
-    def append_later():
-        time.sleep(0.4)
+    def look_while_writing(cls, looked_at: Path):
+        if looked_at != path or looks:
+            return real_of(looked_at)
+        os.utime(path)  # the writer is at it now: the file is young
+        looks.append(real_of(looked_at))
         with open(path, "ab") as handle:
             handle.write((cx_row("c2") + "\n").encode())
+        return looks[0]
 
-    writer = threading.Thread(target=append_later)
-    writer.start()
-    first = load(settle=1.5)
-    writer.join()
+    with monkeypatch.context() as patched:
+        patched.setattr(landing_module.Stat, "of", classmethod(look_while_writing))
+        first = load(settle=1.5)
+    assert looks, "the job never looked at the file"
     assert _statuses(first)[CX.format(1)] == "waiting"
     old = time.time() - 60
     os.utime(path, (old, old))
