@@ -22,6 +22,9 @@ from lakehouse import engine  # noqa: E402
 from lakehouse.settings import Settings, free_port  # noqa: E402, F401 (free_port: for the tests)
 
 SCALE = 0.2  # small but with every kind of row: dimensions changes, bad rows, duplicates
+# the stamps of the run that wrote a row (a build, a snapshot run): two
+# builds of the same rows differ only in them, so comparisons leave them out
+RUN_STAMPS = ("_built_at", "_snapshotted_at")
 
 
 def make_settings(root: Path) -> Settings:

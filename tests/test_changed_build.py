@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SCALE, copy_checkout, make_settings, run
+from conftest import RUN_STAMPS, SCALE, copy_checkout, make_settings, run
 from lakehouse import changed, engine, pipeline
 from lakehouse.pipeline import child_env
 from sample_data import generate_day
@@ -244,12 +244,12 @@ ORDER_TABLES = ["silver.int_ecommerce__orders_validated", "gold.fct_ecommerce__o
 
 
 def _order_tables(settings) -> dict:
-    """The e-commerce order validation and fact: their checksums, _built_at
+    """The e-commerce order validation and fact: their checksums, the run stamps
     left out, the fact's non-USD orders and the share of orders the latest
     build validated."""
     from pyspark.sql import SparkSession
 
-    sums = _checksums(settings, ORDER_TABLES, leave_out=("_built_at",))
+    sums = _checksums(settings, ORDER_TABLES, leave_out=RUN_STAMPS)
     spark = SparkSession.builder.remote(settings.spark_remote).create()
     try:
         sums["non-USD orders in the fact"] = spark.sql(

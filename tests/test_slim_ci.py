@@ -14,13 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, copy_checkout, run
+from conftest import REPO, RUN_STAMPS, copy_checkout, run
 from sample_data import generate_days, generated_state
 
 CHANGED = "stg_retail__products"
 CHANGED_ID = f"model.lakehouse.{CHANGED}"
 BUILT = ("model", "snapshot", "seed", "test")
-BUILD_STAMPS = {"_built_at", "_snapshotted_at"}
 
 
 def lakehouse(cwd: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -132,7 +131,7 @@ def test_slim_results_equal_a_full_build(slim, spark):
         full_table = slim_table.replace("ci_slim_", "ci_full_", 1)
         # snapshot bookkeeping (dbt_valid_from, dbt_scd_id, ...) and the
         # stamps of the run that wrote a row record build time
-        cols = [c for c in spark.table(slim_table).columns if not (c.startswith("dbt_") or c in BUILD_STAMPS)]
+        cols = [c for c in spark.table(slim_table).columns if not (c.startswith("dbt_") or c in RUN_STAMPS)]
         a, b = (spark.table(t).select(*cols) for t in (slim_table, full_table))
         assert a.count() == b.count() > 0, node_id
         assert a.exceptAll(b).count() == 0 and b.exceptAll(a).count() == 0, node_id
