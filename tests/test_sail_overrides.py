@@ -6,6 +6,7 @@ column, builds repeated, and history that survives a restart of everything."""
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -65,6 +66,11 @@ select * from {{ ref('wide') }}
 {{ config(materialized='incremental', unique_key='id', incremental_strategy='merge') }}
 select id, concat('v', cast({{ var('version', 1) }} as string)) as v
 from (select explode(sequence({{ var('first', 1) }}, {{ var('first', 1) + 2 }})) as id) as ids
+""",
+    "models/blocked_incremental.sql": """
+{{ config(materialized='incremental', unique_key='k', incremental_strategy='merge', partition_by='block') }}
+select k, left(k, 1) as block, 'v{{ var("version", 1) }}' as v
+from (select explode(array('{{ var("keys", ["a1"]) | join("', '") }}')) as k) as keys
 """,
     "models/stamped_incremental.sql": """
 {{ config(materialized='incremental', unique_key='id', incremental_strategy='merge') }}
@@ -197,7 +203,7 @@ def columns(settings, table: str) -> list[str]:
 def test_build_rebuild_and_change_columns(project):
     root, settings = project
     first = build(project)
-    assert len([r for r in first if not r["unique_id"].startswith("operation.")]) == 18  # the hook aside
+    assert len([r for r in first if not r["unique_id"].startswith("operation.")]) == 19  # the hook aside
     build(project)  # right after the first: everything replaced or merged again
     assert query(settings, "select count(*) from ovr_silver.wide_incremental") == [(3,)]
     assert query(settings, "select count(*) from ovr_snapshots.wide_snapshot") == [(3,)]
@@ -246,6 +252,26 @@ def test_a_merge_of_only_new_keys_is_an_append(project):
     assert "merge into" in build_keys(5, 3)  # ids 5-7: 5 and 6 exist
     rows = query(settings, "select id, v from ovr_silver.keyed_incremental order by id")
     assert rows == [(1, "v1"), (2, "v1"), (3, "v1"), (4, "v2"), (5, "v3"), (6, "v3"), (7, "v3")]
+
+
+def test_a_merge_into_a_partitioned_model_reads_only_the_new_rows_partitions(project):
+    """A model partitioned by a function of its key (here the key's first
+    letter) is merged with a condition naming the partitions of its new rows,
+    and the merge still replaces the rows of existing keys."""
+    root, settings = project
+    executed = root / "target" / "run" / "overrides" / "models" / "blocked_incremental.sql"
+
+    def build_keys(keys: list[str], version: int) -> str:
+        build(project, "--select", "blocked_incremental", "--vars", json.dumps({"keys": keys, "version": version}))
+        return executed.read_text().lower()
+
+    build_keys(["a1", "a2", "b1", "b2"], 1)
+    merge = build_keys(["a2", "c1"], 2)
+    assert "merge into" in merge
+    (named,) = re.findall(r"dbt_internal_dest\.block in (.*?)\s+and\s+dbt_internal_source\.k", merge, re.S)
+    assert sorted(re.findall(r"'(\w+)'", named)) == ["a", "c"]
+    rows = query(settings, "select k, block, v from ovr_silver.blocked_incremental order by k")
+    assert rows == [("a1", "a", "v1"), ("a2", "a", "v2"), ("b1", "b", "v1"), ("b2", "b", "v1"), ("c1", "c", "v2")]
 
 
 def test_a_snapshot_writes_only_when_a_version_changes(project):

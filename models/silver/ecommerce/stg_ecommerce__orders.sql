@@ -5,6 +5,7 @@
     config(
         materialized=incremental_where_supported(),
         unique_key='order_id',
+        partition_by='_order_id_block',
     )
 }}
 
@@ -47,6 +48,7 @@ final as (
         _ingested_at,
         _source_file,
         _batch_id,
+        {{ key_block('order_id') }} as _order_id_block,
         {{ build_stamp() }} as _built_at
     from latest
 )

@@ -4,6 +4,7 @@
     config(
         materialized=incremental_where_supported(),
         unique_key='order_id',
+        partition_by='_order_id_block',
     )
 }}
 
@@ -43,6 +44,7 @@ final as (
         created_timestamp as source_created_at,
         _ingested_at,
         _source_file,
+        {{ key_block('order_id') }} as _order_id_block,
         {{ build_stamp() }} as _built_at
     from latest
 )
