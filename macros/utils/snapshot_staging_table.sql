@@ -25,8 +25,10 @@
     The versions the source rows are compared with. A snapshot partitioned
     by columns that follow from its unique key (config partition_by) finds a
     key's versions in the partition the key's source row names, so only the
-    source rows' partitions are read: a view of them stands for the
-    snapshot. Not with hard deletes, which need every current version.
+    source rows' partitions are read: a subquery of them stands for the
+    snapshot in dbt's staging, which reads it in one `from` (a temporary view
+    would not do: Apache Spark's staging is a persistent view, which may not
+    read one). Not with hard deletes, which need every current version.
   -#}
   {%- if not config.get('partition_by') or strategy.hard_deletes != 'ignore' -%}
     {{- return(target_relation) -}}
@@ -36,12 +38,7 @@
   {%- if not predicates -%}
     {{- return(target_relation) -}}
   {%- endif -%}
-  {%- set compared = api.Relation.create(identifier=target_relation.identifier ~ '__compared', type='view') -%}
-  {% call statement('snapshot_partitions_compared') %}
-    create or replace temporary view {{ compared }} as
-    select * from {{ target_relation }} where {{ predicates | join(' and ') }}
-  {% endcall %}
-  {{- return(compared) -}}
+  {{- return('(select * from ' ~ target_relation ~ ' where ' ~ predicates | join(' and ') ~ ') as compared_partitions') -}}
 {%- endmacro %}
 
 
