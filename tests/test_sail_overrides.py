@@ -68,20 +68,10 @@ select id, concat('v', cast({{ var('version', 1) }} as string)) as v
 from (select explode(sequence({{ var('first', 1) }}, {{ var('first', 1) + 2 }})) as id) as ids
 """,
     "models/blocked_incremental.sql": """
-{{ config(materialized='incremental', unique_key='k', incremental_strategy='merge', partition_by='block') }}
+{{ config(materialized='incremental', unique_key='k', incremental_strategy='merge', partition_by='block',
+          meta={'partition_follows_key': true}) }}
 select k, left(k, 1) as block, 'v{{ var("version", 1) }}' as v
 from (select explode(array('{{ var("keys", ["a1"]) | join("', '") }}')) as k) as keys
-""",
-    "models/blocked_source.sql": """
-{{ config(materialized='table') }}
-select split(pair, ':')[0] as k, left(pair, 1) as block, split(pair, ':')[1] as v
-from (select explode(split('{{ var("pairs", "a1:v1") }}', ',')) as pair) as pairs
-""",
-    "snapshots/blocked_snapshot.yml": """
-snapshots:
-  - name: blocked_snapshot
-    relation: ref('blocked_source')
-    config: {unique_key: k, strategy: check, check_cols: [v], hard_deletes: ignore, partition_by: block}
 """,
     "models/stamped_incremental.sql": """
 {{ config(materialized='incremental', unique_key='id', incremental_strategy='merge') }}
@@ -214,7 +204,7 @@ def columns(settings, table: str) -> list[str]:
 def test_build_rebuild_and_change_columns(project):
     root, settings = project
     first = build(project)
-    assert len([r for r in first if not r["unique_id"].startswith("operation.")]) == 21  # the hook aside
+    assert len([r for r in first if not r["unique_id"].startswith("operation.")]) == 19  # the hook aside
     build(project)  # right after the first: everything replaced or merged again
     assert query(settings, "select count(*) from ovr_silver.wide_incremental") == [(3,)]
     assert query(settings, "select count(*) from ovr_snapshots.wide_snapshot") == [(3,)]
@@ -267,8 +257,9 @@ def test_a_merge_of_only_new_keys_is_an_append(project):
 
 def test_a_merge_into_a_partitioned_model_reads_only_the_new_rows_partitions(project):
     """A model partitioned by a function of its key (here the key's first
-    letter) is merged with a condition naming the partitions of its new rows,
-    and the merge still replaces the rows of existing keys."""
+    letter), which its meta partition_follows_key says, is merged with a
+    condition naming the partitions of its new rows, and the merge still
+    replaces the rows of existing keys."""
     root, settings = project
     executed = root / "target" / "run" / "overrides" / "models" / "blocked_incremental.sql"
 
@@ -283,35 +274,6 @@ def test_a_merge_into_a_partitioned_model_reads_only_the_new_rows_partitions(pro
     assert sorted(re.findall(r"'(\w+)'", named)) == ["a", "c"]
     rows = query(settings, "select k, block, v from ovr_silver.blocked_incremental order by k")
     assert rows == [("a1", "a", "v1"), ("a2", "a", "v2"), ("b1", "b", "v1"), ("b2", "b", "v1"), ("c1", "c", "v2")]
-
-
-def test_a_partitioned_snapshot_compares_and_closes_only_in_the_source_rows_partitions(project):
-    """A snapshot partitioned by a function of its key reads only the
-    partitions of the source rows: its staging compares them with those
-    partitions, and the MERGE that closes versions names the closing
-    rows' partitions. Keys of other partitions keep their current version."""
-    root, settings = project
-    log = root / "logs" / "dbt.log"
-
-    def snapshot(pairs: str) -> str:
-        log.unlink(missing_ok=True)
-        build(project, "--select", "blocked_source", "blocked_snapshot", "--vars", json.dumps({"pairs": pairs}))
-        return log.read_text().lower()
-
-    snapshot("a1:v1,a2:v1,b1:v1")
-    statements = snapshot("a2:v2,c1:v1")  # a2 changes, c1 is new; b1 is not in the source today
-
-    (compared,) = set(
-        re.findall(r"\(select \* from \S+blocked_snapshot where (.*?)\) as compared_partitions", statements)
-    )
-    assert sorted(re.findall(r"'(\w+)'", compared)) == ["a", "c"]
-    (closing,) = re.findall(r"merge into \S+blocked_snapshot as dbt_internal_dest(.*?)when matched", statements, re.S)
-    assert sorted(re.findall(r"dbt_internal_dest\.block in \((.*?)\)\)", closing)[0].split("'")[1::2]) == ["a"]
-    rows = query(
-        settings,
-        "select k, v, dbt_valid_to is null from ovr_snapshots.blocked_snapshot order by k, dbt_valid_from, v",
-    )
-    assert rows == [("a1", "v1", True), ("a2", "v1", False), ("a2", "v2", True), ("b1", "v1", True), ("c1", "v1", True)]
 
 
 def test_a_snapshot_writes_only_when_a_version_changes(project):

@@ -1,16 +1,18 @@
 {% macro partition_predicates(rows, columns, alias=none, max_partitions=100) -%}
   {#-
     Conditions naming the partitions that `rows` fall in, on the partition
-    columns (config partition_by) of the model or snapshot being built, as
-    literals of the types `columns` declare. Sail skips the partitions such a
-    condition excludes, in a MERGE too, where it skips no file by its
-    statistics (engine note 25). Sound only when the partition columns
-    follow from the unique key, so that a key's row is always in the
-    partition its new row names. A column with more than `max_partitions`
-    values among the rows is not limited: the reader would read most of the
-    table anyway.
+    columns (config partition_by) of the model being built, as literals of
+    the types `columns` declare. Sail skips the partitions such a condition
+    excludes, in a MERGE too, where it skips no file by its statistics
+    (engine note 25). Sound only when the partition columns follow from the
+    unique key, so that a key's row is always in the partition its new row
+    names; a model says so with `meta: {partition_follows_key: true}`, and
+    without it gets no condition (a model partitioned by a date, say, would
+    otherwise insert a key again whose date moved). A column with more than
+    `max_partitions` values among the rows is not limited: the MERGE would
+    read most of the table anyway.
   -#}
-  {%- if not execute -%}
+  {%- if not execute or not (config.get('meta') or {}).get('partition_follows_key') -%}
     {{- return([]) -}}
   {%- endif -%}
   {%- set partition_by = config.get('partition_by') -%}

@@ -15,30 +15,7 @@
   {%- if written_at and not var('snapshot_compare_all', false) -%}
     {%- set source_sql = source_rows_written_since(source_sql, target_relation, written_at, strategy) -%}
   {%- endif -%}
-  {%- set compared = snapshot_partitions_compared(source_sql, target_relation, strategy) -%}
-  {{ adapter.dispatch('snapshot_staging_table', 'dbt')(strategy, stamp_snapshot_rows(source_sql), compared) }}
-{%- endmacro %}
-
-
-{% macro snapshot_partitions_compared(source_sql, target_relation, strategy) -%}
-  {#-
-    The versions the source rows are compared with. A snapshot partitioned
-    by columns that follow from its unique key (config partition_by) finds a
-    key's versions in the partition the key's source row names, so only the
-    source rows' partitions are read: a subquery of them stands for the
-    snapshot in dbt's staging, which reads it in one `from` (a temporary view
-    would not do: Apache Spark's staging is a persistent view, which may not
-    read one). Not with hard deletes, which need every current version.
-  -#}
-  {%- if not config.get('partition_by') or strategy.hard_deletes != 'ignore' -%}
-    {{- return(target_relation) -}}
-  {%- endif -%}
-  {%- set rows = '(' ~ source_sql ~ ') as snapshot_source' -%}
-  {%- set predicates = partition_predicates(rows, adapter.get_columns_in_relation(target_relation)) -%}
-  {%- if not predicates -%}
-    {{- return(target_relation) -}}
-  {%- endif -%}
-  {{- return('(select * from ' ~ target_relation ~ ' where ' ~ predicates | join(' and ') ~ ') as compared_partitions') -}}
+  {{ adapter.dispatch('snapshot_staging_table', 'dbt')(strategy, stamp_snapshot_rows(source_sql), target_relation) }}
 {%- endmacro %}
 
 

@@ -88,12 +88,8 @@
   {%- endset -%}
   {%- set counts = run_query(counts_sql).rows[0] -%}
   {%- if counts[1] > 0 -%}
-    {#- in a partitioned snapshot, only the closing rows' partitions are read -#}
-    {%- set closing = '(select * from ' ~ staged ~ " where dbt_change_type in ('update', 'delete')) as closing" -%}
-    {%- set predicates = partition_predicates(closing, adapter.get_columns_in_relation(staged), 'dbt_internal_dest')
-          if config.get('partition_by') else [] -%}
     {% call statement('close_versions_' ~ target.identifier) %}
-      {{ sail_snapshot_close_sql(target, staged, predicates) }}
+      {{ sail_snapshot_close_sql(target, staged) }}
     {% endcall %}
   {%- endif -%}
   {%- if counts[0] > 0 -%}
@@ -115,9 +111,8 @@
 {%- endmacro %}
 
 
-{% macro sail_snapshot_close_sql(target, staged, predicates) -%}
-  {#- dbt-spark's snapshot MERGE without its insert clause, with extra
-      conditions on the snapshot's rows -#}
+{% macro sail_snapshot_close_sql(target, staged) -%}
+  {#- dbt-spark's snapshot MERGE without its insert clause -#}
   {%- set columns = config.get('snapshot_table_column_names') or get_snapshot_table_column_names() -%}
   {%- set current_to = config.get('dbt_valid_to_current') -%}
   merge into {{ target }} as dbt_internal_dest
@@ -125,9 +120,6 @@
     select * from {{ staged }} where dbt_change_type in ('update', 'delete')
   ) as dbt_internal_source
   on dbt_internal_source.{{ columns.dbt_scd_id }} = dbt_internal_dest.{{ columns.dbt_scd_id }}
-  {%- for predicate in predicates %}
-    and {{ predicate }}
-  {%- endfor %}
   when matched and (
     dbt_internal_dest.{{ columns.dbt_valid_to }} is null
     {%- if current_to %}

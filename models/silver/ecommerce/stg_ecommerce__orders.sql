@@ -6,6 +6,7 @@
         materialized=incremental_where_supported(),
         unique_key='order_id',
         partition_by='_order_id_block',
+        meta={'partition_follows_key': true},
     )
 }}
 
