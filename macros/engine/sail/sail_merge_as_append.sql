@@ -2,8 +2,8 @@
   Engine note 25, performance choices, not workarounds: a merge whose new
   keys are all absent from the target runs as an append (off with
   `--vars '{sail_merge_as_append: false}'`: every merge is then a MERGE),
-  and a merge into a partitioned model reads only the partitions its new
-  rows fall in.
+  and a merge into a model partitioned by its key reads only the
+  partitions its new rows fall in.
 -#}
 
 {% macro sail__get_merge_sql(target, source, unique_key, dest_columns, incremental_predicates) -%}
@@ -13,8 +13,8 @@
     rows' keys is in the target (the usual day: new orders, new sessions), a
     merge is an insert, so it runs as one: a plain append, whose cost grows
     with the new rows only. Knowing costs a read of the target's keys in the
-    new keys' range (sail_count_existing_keys). A MERGE into a partitioned
-    model names the partitions of the staged rows (partition_predicates).
+    new keys' range (sail_count_existing_keys). A MERGE into a model whose
+    partitions follow its key names the staged rows' (partition_predicates).
   -#}
   {%- set staged = sail_stage_merge_source(source, target) -%}
   {%- set staged_columns = adapter.get_columns_in_relation(staged) -%}
