@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import statistics
+import sys
 from pathlib import Path
 
 from bench.run import DOCS, main, snapshot_figure
 
 
 def cli() -> None:
+    # stopped with SIGTERM: unwind as from Ctrl-C, so the stage's processes and the engine stop
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--scales", type=float, nargs="+", default=[1, 10], help="scale factors (default 1 10)")
     parser.add_argument("--large", action="store_true", help="add scale 100 (about 5M retail transactions)")

@@ -16,6 +16,7 @@ import os
 import platform
 import re
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -209,10 +210,18 @@ class Run:
             sampler.pids.update(services)
             cpu_before = {name: tree_cpu(pid) for name, pid in services.items()}
             started = time.monotonic()
-            proc = subprocess.Popen(cmd, cwd=REPO_ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT)
+            # its own process group, so that a stopped benchmark stops the stage's workers too
+            proc = subprocess.Popen(
+                cmd, cwd=REPO_ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+            )
             sampler.pids[name.split()[0]] = proc.pid  # generate, ingest, dbt
-            # wait4: the exit status with the CPU this process and its children used
-            _, status, usage = os.wait4(proc.pid, 0)
+            try:
+                # wait4: the exit status with the CPU this process and its children used
+                _, status, usage = os.wait4(proc.pid, 0)
+            except BaseException:
+                os.killpg(proc.pid, signal.SIGTERM)
+                proc.wait()
+                raise
             seconds = time.monotonic() - started
             service_cpu = {name: round(tree_cpu(pid) - cpu_before[name], 2) for name, pid in services.items()}
             proc.returncode = code = os.waitstatus_to_exitcode(status)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
-from multiprocessing import get_context
 from pathlib import Path
 
 from sample_data import contact_center, cx, ecommerce, media, retail
@@ -72,8 +72,16 @@ def generate_days(
         done = [_generate_one(*a) for a in args]
     else:
         # spawn, not fork: the caller may hold threads (the benchmark's sampler, a Spark session)
-        with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
-            done = list(pool.map(_generate_one, *zip(*args)))
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+            try:
+                done = list(pool.map(_generate_one, *zip(*args)))
+            except BaseException:
+                # stopped (SIGTERM, Ctrl-C) or a unit failed: end the workers now; leaving
+                # the pool would first finish every queued unit, and a killed parent orphans them
+                pool.shutdown(wait=False, cancel_futures=True)
+                for worker in multiprocessing.active_children():
+                    worker.terminate()
+                raise
     by_unit = {(day, name): files for day, name, files in done}
     counts: dict[str, int] = {}
     for day in days:

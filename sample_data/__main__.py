@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
+import sys
 from pathlib import Path
 
 from sample_data import generate_day, generate_days
@@ -21,6 +23,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--workers", type=int, help="processes generating days and domains side by side (default: one per core)"
     )
     return parser
+
+
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    sys.exit(128 + signum)  # unwinds like Ctrl-C, so the worker processes are ended too
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -42,4 +48,5 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     raise SystemExit(main())

@@ -7,8 +7,13 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
+from pathlib import Path
+
+import pytest
 
 from conftest import REPO, run
 
@@ -114,3 +119,53 @@ def test_benchmark_measures_every_stage(tmp_path):
     assert not (REPO / "bench" / ".work" / "sail-scale0.1").exists()  # the lake is removed
     leftovers = subprocess.run(["pgrep", "-f", "sail-scale0.1"], capture_output=True, text=True).stdout
     assert not leftovers.strip(), leftovers  # and nothing of its engine runs on
+
+
+class Stopped(Exception):
+    pass
+
+
+def _running(pid: int) -> bool:
+    """The process exists and is not a zombie waiting to be reaped."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+@pytest.mark.fast
+def test_a_stopped_stage_stops_the_processes_it_started(tmp_path):
+    """A benchmark stopped while a stage runs (Ctrl-C, SIGTERM: here an
+    exception raised by a timer's signal) ends the stage's whole process
+    group, so a stage's workers (the generator's) are not left running."""
+    from bench.run import Run
+    from lakehouse.settings import Settings, free_port
+
+    bench_run = Run(Settings(lake_root=tmp_path, hms_port=free_port(), sail_port=free_port()), 0.1)
+    pid_file = tmp_path / "worker.pid"
+    sleeper = "[sys.executable, '-c', 'import time; time.sleep(120)']"
+    script = (
+        "import subprocess, sys, time; "
+        f"worker = subprocess.Popen({sleeper}); "
+        f"open({str(pid_file)!r}, 'w').write(str(worker.pid)); time.sleep(120)"
+    )
+
+    def stop(signum, frame):
+        raise Stopped
+
+    previous = signal.signal(signal.SIGALRM, stop)
+    signal.setitimer(signal.ITIMER_REAL, 3)
+    try:
+        with pytest.raises(Stopped):
+            bench_run.stage("generate day 1", [sys.executable, "-c", script])
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    worker = int(pid_file.read_text())
+    deadline = time.monotonic() + 10
+    while _running(worker) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    if _running(worker):
+        os.kill(worker, signal.SIGKILL)
+        pytest.fail("the stage's worker outlived the stopped benchmark")

@@ -168,3 +168,54 @@ def test_large_facts_are_written_in_part_files(tmp_path, monkeypatch):
     trigger = json.loads((tmp_path / "ecommerce/_triggers/trigger_2025_01_15.json").read_text())
     assert trigger["files"]["orders"] == [f"orders/orders_2025_01_15{p}.csv" for p in ("", "_part001", "_part002")]
     assert all((tmp_path / "ecommerce" / rel).exists() for rel in trigger["files"]["shipping"])
+
+
+def _children(pid: int) -> set[int]:
+    found = set()
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        found.update(int(c) for c in (task / "children").read_text().split())
+    return found
+
+
+def _running(pid: int) -> bool:
+    """The process exists and is not a zombie waiting to be reaped."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def test_a_stopped_generator_leaves_no_worker_running(tmp_path):
+    """SIGTERM to `python -m sample_data` ends its worker processes too, at
+    once, instead of leaving them orphaned (or finishing the queued days),
+    and records no day as generated."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from sample_data import STATE_FILE
+
+    cmd = [sys.executable, "-m", "sample_data", "--landing", str(tmp_path), "--days", "6", "--scale", "5"]
+    proc = subprocess.Popen([*cmd, "--workers", "2"], cwd=Path(__file__).parents[1])
+    workers: set[int] = set()
+    try:
+        deadline = time.monotonic() + 60
+        while len(workers) < 2 and proc.poll() is None and time.monotonic() < deadline:
+            workers = _children(proc.pid)
+            time.sleep(0.1)
+        assert len(workers) >= 2, "the generator started no worker processes"
+        time.sleep(1)  # the workers are generating
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 128 + signal.SIGTERM
+        deadline = time.monotonic() + 10
+        while (alive := {w for w in workers if _running(w)}) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not alive, f"worker processes {alive} outlived the generator"
+        assert not (tmp_path / STATE_FILE).exists()
+    finally:
+        proc.kill()
+        for worker in filter(_running, workers):
+            os.kill(worker, signal.SIGKILL)
