@@ -69,7 +69,7 @@ from (select explode(sequence({{ var('first', 1) }}, {{ var('first', 1) + 2 }}))
 """,
     "models/blocked_incremental.sql": """
 {{ config(materialized='incremental', unique_key='k', incremental_strategy='merge', partition_by='block',
-          meta={'partition_follows_key': true}) }}
+          meta={'partition_follows_key': var('follows_key', true)}) }}
 select k, left(k, 1) as block, 'v{{ var("version", 1) }}' as v
 from (select explode(array('{{ var("keys", ["a1"]) | join("', '") }}')) as k) as keys
 """,
@@ -259,12 +259,13 @@ def test_a_merge_into_a_partitioned_model_reads_only_the_new_rows_partitions(pro
     """A model partitioned by a function of its key (here the key's first
     letter), which its meta partition_follows_key says, is merged with a
     condition naming the partitions of its new rows, and the merge still
-    replaces the rows of existing keys."""
+    replaces the rows of existing keys; without the flag it gets none."""
     root, settings = project
     executed = root / "target" / "run" / "overrides" / "models" / "blocked_incremental.sql"
 
-    def build_keys(keys: list[str], version: int) -> str:
-        build(project, "--select", "blocked_incremental", "--vars", json.dumps({"keys": keys, "version": version}))
+    def build_keys(keys: list[str], version: int, follows_key: bool = True) -> str:
+        variables = {"keys": keys, "version": version, "follows_key": follows_key}
+        build(project, "--select", "blocked_incremental", "--vars", json.dumps(variables))
         return executed.read_text().lower()
 
     build_keys(["a1", "a2", "b1", "b2"], 1)
@@ -274,6 +275,11 @@ def test_a_merge_into_a_partitioned_model_reads_only_the_new_rows_partitions(pro
     assert sorted(re.findall(r"'(\w+)'", named)) == ["a", "c"]
     rows = query(settings, "select k, block, v from ovr_silver.blocked_incremental order by k")
     assert rows == [("a1", "a", "v1"), ("a2", "a", "v2"), ("b1", "b", "v1"), ("b2", "b", "v1"), ("c1", "c", "v2")]
+
+    # without the meta flag the same partitioned model merges with no such condition
+    merge = build_keys(["b1"], 3, follows_key=False)
+    assert "merge into" in merge and "dbt_internal_dest.block" not in merge
+    assert query(settings, "select v from ovr_silver.blocked_incremental where k = 'b1'") == [("v3",)]
 
 
 def test_a_snapshot_writes_only_when_a_version_changes(project):

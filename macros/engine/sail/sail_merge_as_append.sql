@@ -17,39 +17,38 @@
     partitions follow its key names the staged rows' (partition_predicates).
   -#}
   {%- set staged = sail_stage_merge_source(source, target) -%}
-  {%- set staged_columns = adapter.get_columns_in_relation(staged) -%}
   {#- an empty key (unique_key: '' or []) merges on nothing: every row is new -#}
   {%- set keys = ([unique_key] if unique_key is string else unique_key or []) | select | list -%}
-  {%- if keys and not incremental_predicates and var('sail_merge_as_append', true)
-        and sail_count_existing_keys(staged, staged_columns, target, keys) == 0 -%}
+  {%- set may_append = keys and not incremental_predicates and var('sail_merge_as_append', true) -%}
+  {%- set limit_partitions = (config.get('meta') or {}).get('partition_follows_key', false) -%}
+  {%- set types = column_types(adapter.get_columns_in_relation(staged)) if may_append or limit_partitions else {} -%}
+  {%- if may_append and sail_count_existing_keys(staged, types, target, keys) == 0 -%}
     {#- the staged rows already have the target's columns, in its order -#}
     {%- set append_sql -%}
       insert into {{ target }} select * from {{ staged }}
     {%- endset -%}
     {{- return(append_sql) -}}
   {%- endif -%}
-  {%- set predicates = (incremental_predicates or []) + partition_predicates(staged, staged_columns, 'DBT_INTERNAL_DEST') -%}
+  {%- set predicates = incremental_predicates or [] -%}
+  {%- if limit_partitions -%}
+    {%- set predicates = predicates + partition_predicates(staged, types, 'DBT_INTERNAL_DEST') -%}
+  {%- endif -%}
   {{- return(dbt.spark__get_merge_sql(target, staged, unique_key, dest_columns, predicates)) -}}
 {%- endmacro %}
 
 
-{% macro sail_count_existing_keys(staged, staged_columns, target, keys) -%}
+{% macro sail_count_existing_keys(staged, types, target, keys) -%}
   {#-
     How many staged rows have a key the target already holds. The target is
-    read between the new keys' lowest and highest values, as literals, so
-    Delta's file statistics skip the files of older keys (keys that grow, as
-    ids do): at scale 100 the check then reads the files of the new day only.
-    The bounds come back as text behind a prefix, so that dbt's type
-    inference cannot turn a key such as '0012' into the number 12.
+    read between the new keys' lowest and highest values, as literals of the
+    declared `types`, so Delta's file statistics skip the files of older keys
+    (keys that grow, as ids do): at scale 100 the check then reads the files
+    of the new day only.
   -#}
-  {%- set types = {} -%}
-  {%- for column in staged_columns -%}
-    {%- do types.update({column.name | lower: column.data_type}) -%}
-  {%- endfor -%}
   {%- set bounds_sql -%}
     select
     {%- for key in keys %}
-      concat('v', cast(min({{ key }}) as string)), concat('v', cast(max({{ key }}) as string)){{ ',' if not loop.last }}
+      {{ as_text('min(' ~ key ~ ')') }}, {{ as_text('max(' ~ key ~ ')') }}{{ ',' if not loop.last }}
     {%- endfor %}
     from {{ staged }}
   {%- endset -%}
@@ -63,8 +62,8 @@
       select {{ keys | join(', ') }} from {{ target }}
       where
       {%- for key in keys %}
-        {{ key }} between {{ typed_literal(bounds[2 * loop.index0][1:], types[key | lower]) }}
-        and {{ typed_literal(bounds[2 * loop.index0 + 1][1:], types[key | lower]) }}{{ ' and' if not loop.last }}
+        {{ key }} between {{ typed_literal(bounds[2 * loop.index0], types[key | lower]) }}
+        and {{ typed_literal(bounds[2 * loop.index0 + 1], types[key | lower]) }}{{ ' and' if not loop.last }}
       {%- endfor %}
     ) as existing
       on {% for key in keys %}new_rows.{{ key }} = existing.{{ key }}{{ ' and ' if not loop.last }}{% endfor %}
