@@ -36,7 +36,18 @@ feedback_stats as (
 
 final as (
     select
-        customers.*,
+        -- the customer's columns, not the incremental build stamp of stg_cx__customers
+        customers.customer_id,
+        customers.customer_display_name,
+        customers.email_sha256,
+        customers.phone_sha256,
+        customers.segment,
+        customers.region,
+        customers.lifetime_value,
+        customers.signup_date,
+        customers.source_updated_at,
+        customers._ingested_at,
+        customers._source_file,
         coalesce(survey_stats.survey_responses, 0) as survey_responses,
         cast(survey_stats.avg_satisfaction as double) as avg_satisfaction,
         cast(survey_stats.avg_nps as double) as avg_nps,

@@ -1,9 +1,18 @@
 {#- One row per customer of the customer database, the latest delivered
-    version; email and phone as hashes, name as "First L.". -#}
+    version; email and phone as hashes, name as "First L.". Incremental
+    merge on customer_id: a day delivers the customers that changed. -#}
+{{
+    config(
+        materialized=incremental_where_supported(),
+        unique_key='customer_id',
+    )
+}}
+
 with
 
 source as (
     select * from {{ source('cx', 'customers') }}
+    where {{ ingested_since_last_build() }}
 ),
 
 latest as (
@@ -29,7 +38,8 @@ final as (
         signup_date,
         updated_at as source_updated_at,
         _ingested_at,
-        _source_file
+        _source_file,
+        {{ build_stamp() }} as _built_at
     from latest
 )
 

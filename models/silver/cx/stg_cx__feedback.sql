@@ -1,8 +1,17 @@
-{#- One row per feedback form, deduplicated on form_id. -#}
+{#- One row per feedback form, deduplicated on form_id. Incremental merge on
+    form_id. -#}
+{{
+    config(
+        materialized=incremental_where_supported(),
+        unique_key='form_id',
+    )
+}}
+
 with
 
 source as (
     select * from {{ source('cx', 'feedback') }}
+    where {{ ingested_since_last_build() }}
 ),
 
 latest as (
@@ -25,7 +34,8 @@ final as (
         -- timestamps
         submitted_at,
         _ingested_at,
-        _source_file
+        _source_file,
+        {{ build_stamp() }} as _built_at
     from latest
 )
 

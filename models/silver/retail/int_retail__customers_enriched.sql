@@ -27,7 +27,18 @@ spend as (
 
 enriched as (
     select
-        customers.*,
+        -- the customer's columns, not the incremental build stamp of stg_retail__customers
+        customers.customer_id,
+        customers.customer_display_name,
+        customers.email_sha256,
+        customers.is_valid_email,
+        customers.city,
+        customers.country,
+        customers.age,
+        customers.age_band,
+        customers.registration_date,
+        customers._ingested_at,
+        customers._source_file,
         coalesce(spend.completed_transactions, 0) as completed_transactions,
         cast(coalesce(spend.total_spent, 0) as decimal(14, 2)) as total_spent,
         cast(spend.total_spent / spend.completed_transactions as decimal(14, 2)) as avg_order_value,

@@ -1,9 +1,18 @@
 {#- One row per retail customer: the latest delivered version. Email leaves
-    bronze only as a hash, the name as "First L.". -#}
+    bronze only as a hash, the name as "First L.". Incremental merge on
+    customer_id: a day delivers the customers that changed and the new ones. -#}
+{{
+    config(
+        materialized=incremental_where_supported(),
+        unique_key='customer_id',
+    )
+}}
+
 with
 
 source as (
     select * from {{ source('retail', 'customers') }}
+    where {{ ingested_since_last_build() }}
 ),
 
 latest as (
@@ -36,7 +45,8 @@ final as (
         -- dates and timestamps
         registration_date,
         _ingested_at,
-        _source_file
+        _source_file,
+        {{ build_stamp() }} as _built_at
     from latest
 )
 
