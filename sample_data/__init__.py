@@ -72,14 +72,15 @@ def generate_days(
         done = [_generate_one(*a) for a in args]
     else:
         # spawn, not fork: the caller may hold threads (the benchmark's sampler, a Spark session)
+        others = set(multiprocessing.active_children())
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
             try:
                 done = list(pool.map(_generate_one, *zip(*args)))
             except BaseException:
-                # stopped (SIGTERM, Ctrl-C) or a unit failed: end the workers now; leaving
+                # stopped (SIGTERM, Ctrl-C) or a unit failed: end the pool's workers now; leaving
                 # the pool would first finish every queued unit, and a killed parent orphans them
                 pool.shutdown(wait=False, cancel_futures=True)
-                for worker in multiprocessing.active_children():
+                for worker in set(multiprocessing.active_children()) - others:
                     worker.terminate()
                 raise
     by_unit = {(day, name): files for day, name, files in done}
