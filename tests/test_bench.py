@@ -11,11 +11,10 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 
-from conftest import REPO, run
+from conftest import REPO, process_running, run
 
 STAGES = [
     "engine start",
@@ -125,15 +124,6 @@ class Stopped(Exception):
     pass
 
 
-def _running(pid: int) -> bool:
-    """The process exists and is not a zombie waiting to be reaped."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except FileNotFoundError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"
-
-
 @pytest.mark.fast
 def test_a_stopped_stage_stops_the_processes_it_started(tmp_path):
     """A benchmark stopped while a stage runs (Ctrl-C, SIGTERM: here an
@@ -164,8 +154,8 @@ def test_a_stopped_stage_stops_the_processes_it_started(tmp_path):
         signal.signal(signal.SIGALRM, previous)
     worker = int(pid_file.read_text())
     deadline = time.monotonic() + 10
-    while _running(worker) and time.monotonic() < deadline:
+    while process_running(worker) and time.monotonic() < deadline:
         time.sleep(0.1)
-    if _running(worker):
+    if process_running(worker):
         os.kill(worker, signal.SIGKILL)
         pytest.fail("the stage's worker outlived the stopped benchmark")

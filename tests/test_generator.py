@@ -11,6 +11,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
+from conftest import process_running
 from sample_data import DOMAINS, generate_day
 
 pytestmark = pytest.mark.fast
@@ -177,15 +178,6 @@ def _children(pid: int) -> set[int]:
     return found
 
 
-def _running(pid: int) -> bool:
-    """The process exists and is not a zombie waiting to be reaped."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except FileNotFoundError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"
-
-
 def test_a_stopped_generator_leaves_no_worker_running(tmp_path):
     """SIGTERM to `python -m sample_data` ends its worker processes too, at
     once, instead of leaving them orphaned (or finishing the queued days),
@@ -211,11 +203,11 @@ def test_a_stopped_generator_leaves_no_worker_running(tmp_path):
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=30) == 128 + signal.SIGTERM
         deadline = time.monotonic() + 10
-        while (alive := {w for w in workers if _running(w)}) and time.monotonic() < deadline:
+        while (alive := {w for w in workers if process_running(w)}) and time.monotonic() < deadline:
             time.sleep(0.1)
         assert not alive, f"worker processes {alive} outlived the generator"
         assert not (tmp_path / STATE_FILE).exists()
     finally:
         proc.kill()
-        for worker in filter(_running, workers):
+        for worker in filter(process_running, workers):
             os.kill(worker, signal.SIGKILL)
