@@ -40,12 +40,15 @@ TICKS = os.sysconf("SC_CLK_TCK")
 # --- memory -------------------------------------------------------------------
 
 
-def _children(pid: int) -> list[int]:
-    try:
-        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
-    except OSError:
-        return []
-    return [int(c) for c in text.split()]
+def children(pid: int) -> list[int]:
+    """The process's children, whichever of its threads started them."""
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            found.extend(int(c) for c in (task / "children").read_text().split())
+        except OSError:  # the thread or the process ended meanwhile
+            continue
+    return found
 
 
 def _tree_sum(pid: int, measure) -> int:
@@ -58,7 +61,7 @@ def _tree_sum(pid: int, measure) -> int:
             total += measure(current)
         except (OSError, IndexError, ValueError):
             continue
-        todo.extend(_children(current))
+        todo.extend(children(current))
     return total
 
 

@@ -171,13 +171,6 @@ def test_large_facts_are_written_in_part_files(tmp_path, monkeypatch):
     assert all((tmp_path / "ecommerce" / rel).exists() for rel in trigger["files"]["shipping"])
 
 
-def _children(pid: int) -> set[int]:
-    found = set()
-    for task in Path(f"/proc/{pid}/task").glob("*"):
-        found.update(int(c) for c in (task / "children").read_text().split())
-    return found
-
-
 def test_a_stopped_generator_leaves_no_worker_running(tmp_path):
     """SIGTERM to `python -m sample_data` ends its worker processes too, at
     once, instead of leaving them orphaned (or finishing the queued days),
@@ -188,6 +181,7 @@ def test_a_stopped_generator_leaves_no_worker_running(tmp_path):
     import sys
     import time
 
+    from bench.run import children
     from sample_data import STATE_FILE
 
     cmd = [sys.executable, "-m", "sample_data", "--landing", str(tmp_path), "--days", "6", "--scale", "5"]
@@ -196,7 +190,7 @@ def test_a_stopped_generator_leaves_no_worker_running(tmp_path):
     try:
         deadline = time.monotonic() + 60
         while len(workers) < 2 and proc.poll() is None and time.monotonic() < deadline:
-            workers = _children(proc.pid)
+            workers = set(children(proc.pid))
             time.sleep(0.1)
         assert len(workers) >= 2, "the generator started no worker processes"
         time.sleep(1)  # the workers are generating
