@@ -48,15 +48,7 @@ class Service:
             pid = int(self.pid_file.read_text().strip())
         except (FileNotFoundError, ValueError):
             return None
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return None
-        except PermissionError:
-            return pid
-        if _is_zombie(pid):
-            return None
-        return pid
+        return pid if process_alive(pid) else None
 
     def listening(self) -> bool:
         return port_open(self.port)
@@ -65,17 +57,39 @@ class Service:
         return self.pid() is not None and self.listening()
 
 
-def _is_zombie(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """The process exists and one of its threads still runs. A JVM's main
+    thread can be a zombie while its other threads still run and hold its
+    ports, so a zombie leader alone does not mean the process is gone."""
     try:
-        return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] == "Z"
-    except (FileNotFoundError, IndexError):
+        os.kill(pid, 0)
+    except ProcessLookupError:
         return False
+    except PermissionError:
+        return True
+    try:
+        tasks = list(Path(f"/proc/{pid}/task").iterdir())
+    except FileNotFoundError:  # reaped just now, or no /proc to tell by
+        return not Path("/proc/self").exists()
+    return not all(_thread_state(task) in "ZX" for task in tasks)
+
+
+def _thread_state(task: Path) -> str:
+    try:
+        fields = (task / "stat").read_text().rsplit(")", 1)[-1].split()
+    except FileNotFoundError:
+        return "X"  # the thread ended while we looked
+    return fields[0] if fields else "X"
 
 
 def port_open(port: int, host: str = "127.0.0.1") -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.settimeout(0.5)
-        return sock.connect_ex((host, port)) == 0
+        if sock.connect_ex((host, port)) != 0:
+            return False
+        # a connect to a closed port in the ephemeral range can, rarely, pick
+        # that same port as its own and connect to itself
+        return sock.getsockname() != sock.getpeername()
 
 
 def services(settings: Settings) -> tuple[Service, ...]:

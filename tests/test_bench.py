@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from conftest import REPO, process_running, run
+from conftest import REPO, run
 
 STAGES = [
     "engine start",
@@ -130,6 +130,7 @@ def test_a_stopped_stage_stops_the_processes_it_started(tmp_path):
     exception raised by a timer's signal) ends the stage's whole process
     group, so a stage's workers (the generator's) are not left running."""
     from bench.run import Run
+    from lakehouse import engine
     from lakehouse.settings import Settings, free_port
 
     bench_run = Run(Settings(lake_root=tmp_path, hms_port=free_port(), sail_port=free_port()), 0.1)
@@ -154,8 +155,8 @@ def test_a_stopped_stage_stops_the_processes_it_started(tmp_path):
         signal.signal(signal.SIGALRM, previous)
     worker = int(pid_file.read_text())
     deadline = time.monotonic() + 10
-    while process_running(worker) and time.monotonic() < deadline:
+    while engine.process_alive(worker) and time.monotonic() < deadline:
         time.sleep(0.1)
-    if process_running(worker):
+    if engine.process_alive(worker):
         os.kill(worker, signal.SIGKILL)
         pytest.fail("the stage's worker outlived the stopped benchmark")

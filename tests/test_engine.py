@@ -5,7 +5,9 @@ from __future__ import annotations
 import socket
 import struct
 import threading
+import time
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
@@ -61,6 +63,45 @@ def test_a_taken_port_is_a_clear_error(tmp_path):
         with pytest.raises(engine.EngineError, match=rf"Port {settings.hms_port} is already in use.*LAKE_HMS_PORT"):
             engine.start(settings)
     assert not engine.is_running(settings)
+
+
+# A process whose main thread has ended while another thread keeps its port,
+# as a JVM's can while it shuts down: its leader is a zombie, the process is not.
+LEADER_EXITS_FIRST = """
+import ctypes, socket, sys, threading, time
+listener = socket.create_server(("127.0.0.1", int(sys.argv[1])))
+threading.Thread(target=time.sleep, args=(120,)).start()
+print("ready", flush=True)
+ctypes.CDLL(None).pthread_exit(None)
+"""
+
+
+@pytest.mark.fast
+def test_a_process_whose_main_thread_ended_is_running_until_its_last_thread_ends(tmp_path):
+    import subprocess
+    import sys
+
+    settings = make_settings(tmp_path / "lake")
+    service = engine.services(settings)[0]
+    service.pid_file.parent.mkdir(parents=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", LEADER_EXITS_FIRST, str(service.port)],
+        stdout=subprocess.PIPE,
+        start_new_session=True,
+    )
+    try:
+        assert proc.stdout.readline() == b"ready\n"
+        service.pid_file.write_text(str(proc.pid))
+        deadline = time.monotonic() + 10
+        while engine._thread_state(Path(f"/proc/{proc.pid}/task/{proc.pid}")) != "Z":
+            assert time.monotonic() < deadline, "the main thread did not end"
+            time.sleep(0.05)
+        assert service.pid() == proc.pid and service.running()
+        assert engine.terminate(service)
+        assert service.pid() is None and not service.listening()
+    finally:
+        proc.kill()
+        proc.wait()
 
 
 def test_missing_java_is_a_clear_error(monkeypatch):

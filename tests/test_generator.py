@@ -11,7 +11,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from conftest import process_running
+from lakehouse import engine
 from sample_data import DOMAINS, generate_day
 
 pytestmark = pytest.mark.fast
@@ -197,11 +197,11 @@ def test_a_stopped_generator_leaves_no_worker_running(tmp_path):
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=30) == 128 + signal.SIGTERM
         deadline = time.monotonic() + 10
-        while (alive := {w for w in workers if process_running(w)}) and time.monotonic() < deadline:
+        while (alive := {w for w in workers if engine.process_alive(w)}) and time.monotonic() < deadline:
             time.sleep(0.1)
         assert not alive, f"worker processes {alive} outlived the generator"
         assert not (tmp_path / STATE_FILE).exists()
     finally:
         proc.kill()
-        for worker in filter(process_running, workers):
+        for worker in filter(engine.process_alive, workers):
             os.kill(worker, signal.SIGKILL)
