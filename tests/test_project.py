@@ -44,7 +44,27 @@ def test_every_target_parses_offline(target, tmp_path):
         env={"DBT_TARGET": target},
     )
     assert "WARN" not in result.stdout, result.stdout[-3000:]
-    assert (tmp_path / "target" / "manifest.json").exists()
+    manifest = json.loads((tmp_path / "target" / "manifest.json").read_text())
+    assert not repeated_tests(manifest), "each repeat is a node that every build runs for nothing"
+
+
+def repeated_tests(manifest: dict) -> list[tuple]:
+    """Generic tests that check the same thing on the same node as another."""
+    seen, repeated = set(), []
+    for node in manifest["nodes"].values():
+        if node["resource_type"] != "test" or not node.get("test_metadata"):
+            continue
+        kwargs = {k: v for k, v in node["test_metadata"]["kwargs"].items() if k != "model"}
+        check = (
+            tuple(node["depends_on"]["nodes"]),
+            node["test_metadata"]["name"],
+            json.dumps(kwargs, sort_keys=True),
+            node["config"].get("where"),
+        )
+        if check in seen:
+            repeated.append(check)
+        seen.add(check)
+    return repeated
 
 
 def test_pre_commit_hooks_pass_offline(tmp_path):
