@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import socket
 import struct
+import subprocess
+import sys
 import threading
 import time
 from dataclasses import replace
@@ -78,9 +80,6 @@ ctypes.CDLL(None).pthread_exit(None)
 
 @pytest.mark.fast
 def test_a_process_whose_main_thread_ended_is_running_until_its_last_thread_ends(tmp_path):
-    import subprocess
-    import sys
-
     settings = make_settings(tmp_path / "lake")
     service = engine.services(settings)[0]
     service.pid_file.parent.mkdir(parents=True)
