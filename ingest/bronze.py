@@ -70,10 +70,15 @@ QUARANTINE_COLUMNS = {
 
 @dataclass(frozen=True)
 class FileState:
+    """The last load event of a file path, and the stamp of its last load's rows."""
+
     status: str
     sha256: str
     stamp_micros: int
     logged_at: datetime
+    message: str = ""
+    file_bytes: int | None = None
+    rows_stamp_micros: int | None = None  # the `started` stamp its rows carry
 
 
 def _identifier(name: str) -> str:
@@ -182,18 +187,28 @@ class Bronze:
     # --- the file log ------------------------------------------------------
 
     def file_states(self, source: Source) -> dict[str, FileState]:
-        """The last load event (started, loaded, rejected) of each file path of `source`."""
+        """The last load event (started, loaded, rejected) of each file path of
+        `source`, with the stamp of the rows its last `started` event wrote."""
         rows = self.spark.sql(
             f"""
-            select file_path, file_sha256, status, unix_micros(logged_at) as stamp, logged_at from (
-              select *, row_number() over (partition by file_path order by logged_at desc, status desc) as rn
+            select file_path, file_sha256, status, unix_micros(logged_at) as stamp, logged_at, message, file_bytes,
+                   rows_stamp from (
+              select *,
+                     row_number() over (partition by file_path order by logged_at desc, status desc) as rn,
+                     max(case when status = 'started' then unix_micros(logged_at) end)
+                       over (partition by file_path) as rows_stamp
               from {self.name(self.config.file_log_table)}
               where source_name = :source and status in ('started', 'loaded', 'rejected', 'duplicate')
             ) where rn = 1
             """,
             args={"source": source.name},
         ).collect()
-        return {r.file_path: FileState(r.status, r.file_sha256, r.stamp, r.logged_at) for r in rows}
+        return {
+            r.file_path: FileState(
+                r.status, r.file_sha256, r.stamp, r.logged_at, r.message or "", r.file_bytes, r.rows_stamp
+            )
+            for r in rows
+        }
 
     def log(self, *entries: dict) -> None:
         if not entries:

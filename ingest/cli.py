@@ -83,7 +83,9 @@ FAILURE_ADVICE = {
 
 def summary(report) -> str:
     loaded = report.having("loaded")
-    counts = {s: len(report.having(s)) for s in ("skipped", "waiting", "rejected", "changed", "missing", "ignored")}
+    counts = {
+        s: len(report.having(s)) for s in ("skipped", "waiting", "rejected", "held", "changed", "missing", "ignored")
+    }
     rest = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
     return (
         f"{report.run_id}: {len(loaded)} files loaded, {sum(r.rows_loaded for r in loaded)} rows to bronze, "

@@ -24,6 +24,7 @@ from pathlib import Path, PurePosixPath
 from ingest.config import Source
 
 BLOCK = 1 << 20
+GZIP_MAGIC = b"\x1f\x8b"
 
 
 class FileProblem(Exception):
@@ -61,9 +62,16 @@ def take_snapshot(path: Path, into: Path, text: bool) -> Snapshot:
     digest = hashlib.sha256()
     decoder = codecs.getincrementaldecoder("utf-8")()
     problem, offset = None, 0
+    gzipped = path.name.endswith(".gz")
     try:
         with _opener(path) as src, open(into, "wb") as dst:
             for block in iter(lambda: src.read(BLOCK), b""):
+                if offset == 0 and text and block.startswith(GZIP_MAGIC):
+                    raise FileProblem(
+                        "compressed twice: the content of this .gz file is itself gzip; deliver it compressed once"
+                        if gzipped
+                        else "gzip-compressed, but its name does not end in .gz: deliver it as <name>.gz"
+                    )
                 digest.update(block)
                 dst.write(block)
                 if text and problem is None:
@@ -75,7 +83,18 @@ def take_snapshot(path: Path, into: Path, text: bool) -> Snapshot:
                             "(re-deliver the file encoded as UTF-8)"
                         )
                 offset += len(block)
-    except (EOFError, zlib.error, gzip.BadGzipFile) as err:
+    except gzip.BadGzipFile as err:
+        with open(path, "rb") as head:
+            starts_as_gzip = head.read(2) == GZIP_MAGIC
+        if starts_as_gzip and "Not a gzipped file" in str(err):
+            raise FileProblem(
+                "corrupt gzip file: after the compressed data come bytes that are not gzip "
+                "(extra bytes appended to the file, or a damaged second part)"
+            ) from None
+        if not starts_as_gzip:
+            raise FileProblem("not a gzip file, although its name ends in .gz") from None
+        raise FileProblem(f"corrupt gzip file: {err}") from None
+    except (EOFError, zlib.error) as err:
         raise FileProblem(f"corrupt gzip file: {err}") from None
     if text and problem is None:
         try:
@@ -103,11 +122,44 @@ def matches(rel: str, pattern: str) -> bool:
 @dataclass
 class Inventory:
     """Every entry under the landing root, sorted into a source's files, trigger
-    files and entries that no source claims (with the reason)."""
+    files, folders where a source expects a file, and entries that no source
+    claims (with the reason)."""
 
     files: dict[str, list[str]] = field(default_factory=dict)  # source name -> relative paths
     triggers: list[str] = field(default_factory=list)
+    folders: dict[str, list[str]] = field(default_factory=dict)  # source name -> relative paths
     ignored: list[tuple[str, str]] = field(default_factory=list)  # (relative path, reason)
+
+
+def shown_path(rel: str) -> str:
+    """A path as logs and reports show it. A name that is not valid UTF-8 comes
+    from the disk with its bytes smuggled in as surrogates, which no table or
+    terminal takes: those bytes are shown as \\xNN."""
+    try:
+        rel.encode("utf-8")
+        return rel
+    except UnicodeEncodeError:
+        return os.fsencode(rel).decode("utf-8", "backslashreplace")
+
+
+def folder_sha256(path: Path) -> str:
+    """A fingerprint of a folder's listing (names and sizes), to remember a
+    rejected folder until its content changes."""
+    digest = hashlib.sha256()
+    for entry in sorted(path.rglob("*")):
+        size = entry.stat().st_size if entry.is_file() else -1
+        digest.update(f"{shown_path(entry.relative_to(path).as_posix())}\0{size}\n".encode())
+    return digest.hexdigest()
+
+
+def raw_sha256(path: Path) -> str:
+    """The sha256 of a file's bytes as delivered: the fingerprint of a file
+    whose content cannot be read (a corrupt gzip)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(BLOCK), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def _why_ignored(rel: str, entry: Path, sources: list[Source], trigger_globs: set[str]) -> str:
@@ -122,15 +174,27 @@ def _why_ignored(rel: str, entry: Path, sources: list[Source], trigger_globs: se
 
 
 def inventory(root: Path, sources: list[Source]) -> Inventory:
-    """Walk the landing root once and say what every entry is."""
-    found = Inventory(files={s.name: [] for s in sources})
+    """Walk the landing root once and say what every entry is. Folders that are
+    symbolic links are followed (a source folder may be a mount elsewhere),
+    each real folder once."""
+    found = Inventory(files={s.name: [] for s in sources}, folders={s.name: [] for s in sources})
     trigger_globs = {s.trigger for s in sources if s.trigger}
-    for dirpath, dirnames, filenames in os.walk(root):
+    seen = {os.path.realpath(root)}
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
         dirnames.sort()
-        for name in dirnames:
-            rel = Path(dirpath, name).relative_to(root).as_posix()
-            if any(matches(rel, p) for s in sources for p in _patterns(s)):
-                found.ignored.append((rel, "a folder where a source expects a file"))
+        for name in list(dirnames):
+            entry = Path(dirpath, name)
+            rel = entry.relative_to(root).as_posix()
+            owners = [s.name for s in sources if any(matches(rel, p) for p in _patterns(s))]
+            real = os.path.realpath(entry)
+            if owners:  # e.g. a Spark output folder (part files and _SUCCESS) named like a file
+                found.folders[owners[0]].append(rel)
+                dirnames.remove(name)
+            elif real in seen:
+                found.ignored.append((rel, "a symbolic link to a folder already read (a loop, or a second link)"))
+                dirnames.remove(name)
+            else:
+                seen.add(real)
         for name in sorted(filenames):
             entry = Path(dirpath, name)
             rel = entry.relative_to(root).as_posix()
@@ -183,6 +247,7 @@ class Trigger:
     rel: str
     batch_id: str
     files: tuple[str, ...]  # landing-relative paths it lists
+    notes: tuple[str, ...] = ()  # how entries were read, for its outcome's message
 
 
 def read_trigger(root: Path, rel: str) -> Trigger:
@@ -210,13 +275,16 @@ def read_trigger(root: Path, rel: str) -> Trigger:
     if not isinstance(entries, list):
         raise FileProblem('"files" must be a list or an object of file names')
     base = PurePosixPath(rel).parent.parent
-    listed = []
+    listed, notes = [], []
     for entry in entries:
         for name in [entry] if isinstance(entry, str) else entry if isinstance(entry, list) else [entry]:
+            if isinstance(name, str) and "\\" in name:  # written on Windows: a folder separator
+                notes.append(f"entry {name!r} read as {name.replace(chr(92), '/')!r}")
+                name = name.replace("\\", "/")
             if not isinstance(name, str) or not name or name.startswith("/") or ".." in PurePosixPath(name).parts:
                 raise FileProblem(f"entry {name!r} is not a file name relative to the domain folder")
             listed.append((base / name).as_posix())
-    return Trigger(rel, batch, tuple(listed))
+    return Trigger(rel, batch, tuple(listed), tuple(notes))
 
 
 def _no_duplicate_keys(pairs: list[tuple[str, object]]) -> dict:

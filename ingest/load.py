@@ -8,17 +8,24 @@ Each run gives every entry under the landing root one outcome:
              quarantine (rows read = rows loaded + rows quarantined)
   skipped    the same content was loaded before (under any name, gzipped or not)
   rejected   the file as a whole cannot be read; the message says where and why
+  held       the same content was rejected before: not read again (the
+             first rejection's message says why)
   changed    a file already loaded now has other content: not reloaded
+             (unless it only grew: a writer that paused past the settle time;
+             then the rows of its first load are replaced by the whole file's)
   waiting    still being written, or no trigger lists it yet
   missing    a trigger lists it, but it has not arrived
   trigger    a valid trigger file (its files load)
   ignored    no source loads it (the reason says why)
 
-The run exits non-zero when a file is rejected, changed or missing.
+A run with a rejected, changed or missing file has problems: the job exits 1
+after loading everything else, and the pipeline builds on the valid data and
+then ends "completed with problems".
 """
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -31,10 +38,25 @@ from pyspark.sql import functions as F
 from ingest.bronze import Bronze, FileState, Staging, micros, now
 from ingest.check import QUARANTINE_SCHEMA, Checker
 from ingest.config import IngestConfig, Source
-from ingest.landing import FileProblem, Stat, Trigger, inventory, matches, read_trigger, take_snapshot, unstable
+from ingest.landing import (
+    FileProblem,
+    Stat,
+    Trigger,
+    folder_sha256,
+    inventory,
+    matches,
+    raw_sha256,
+    read_trigger,
+    shown_path,
+    take_snapshot,
+    unstable,
+)
 from ingest.read import read
 
 FAILED = ("rejected", "changed", "missing")
+# A rejection whose cause is not the file's content (the engine, a bug): the
+# next run tries the file again instead of holding it.
+NOT_THE_CONTENT = "could not be loaded: "
 
 
 @dataclass(frozen=True)
@@ -106,19 +128,31 @@ class Loader:
         report = RunReport(self.run_id)
         try:
             found = inventory(self.root, list(self.config.sources.values()))
-            report.results += [self._ignored(rel, why) for rel, why in found.ignored]
+            report.results += [self._ignored(shown_path(rel), why) for rel, why in found.ignored]
             wanted = {s.trigger for s in sources if s.trigger}
             triggers = [rel for rel in found.triggers if any(matches(rel, g) for g in wanted)]
             files = [rel for s in sources for rel in found.files[s.name]]
             moving = unstable(self.root, files + triggers, self.config.settle_seconds)
             gate, trigger_results = self._read_triggers(triggers, moving)
             report.results += trigger_results
+            report.results += self._not_arrived(gate, found, sources)
             for source in sources:
-                report.results += self.load_source(source, found.files[source.name], gate, moving)
-            self.bronze.log(*self._notices)
+                report.results += self._source(source, found, gate, moving)
         finally:
-            self.staging.clean()
+            try:
+                self.bronze.log(*self._notices)
+            finally:
+                self.staging.clean()
         return report
+
+    def _source(self, source: Source, found, gate: dict[str, str], moving: dict[str, str]) -> list[FileResult]:
+        """One source's files; an error outside any one file (the file log cannot
+        be read) is that source's outcome, and the other sources still load."""
+        try:
+            return self.load_source(source, found.files[source.name], gate, moving, found.folders[source.name])
+        except Exception as err:  # noqa: BLE001 - the per-source boundary
+            message = f"{NOT_THE_CONTENT}the source's files were not read ({_first_line(err)})"
+            return [self._notice(FileResult(source.name, source.path, "rejected", message=message), source.domain)]
 
     def _ignored(self, rel: str, why: str) -> FileResult:
         if any(matches(rel, g) for g in self.config.ignore):
@@ -166,57 +200,104 @@ class Loader:
                 continue
             for listed in trigger.files:
                 gate.setdefault(listed, trigger.batch_id)
-            message = f"batch {trigger.batch_id}: lists {len(trigger.files)} file(s)"
+            message = "; ".join([f"batch {trigger.batch_id}: lists {len(trigger.files)} file(s)", *trigger.notes])
             results.append(
                 self._notice(FileResult("trigger", rel, "trigger", message=message, batch_id=trigger.batch_id), domain)
             )
         return gate, results
 
+    def _not_arrived(self, gate: dict[str, str], found, sources: list[Source]) -> list[FileResult]:
+        """Every trigger entry is a file that arrived (letter case aside), or is
+        reported missing: under the source its name matches, else under the trigger."""
+        present = {rel.lower() for paths in (*found.files.values(), *found.folders.values()) for rel in paths}
+        results = []
+        for rel, batch in sorted(gate.items()):
+            if (self.root / rel).exists() or rel.lower() in present:
+                continue
+            owner = next((s for s in self.config.sources.values() if matches(rel.lower(), s.path.lower())), None)
+            if owner is not None and owner not in sources:
+                continue  # another source's file: its own run reports it
+            message = f"trigger batch {batch} lists it, but it has not arrived" + (
+                "" if owner else " (and no source in ingest/sources.yml loads a file of that name)"
+            )
+            result = FileResult(owner.name if owner else "trigger", rel, "missing", message=message, batch_id=batch)
+            results.append(self._notice(result, owner.domain if owner else None))
+        return results
+
     # --- one source ---------------------------------------------------------------
 
     def load_source(
-        self, source: Source, files: list[str], gate: dict[str, str], moving: dict[str, str]
+        self,
+        source: Source,
+        files: list[str],
+        gate: dict[str, str],
+        moving: dict[str, str],
+        folders: list[str] = (),
     ) -> list[FileResult]:
-        results = []
-        if source.trigger:
-            for rel, batch in sorted(gate.items()):
-                if matches(rel, source.path) and not (self.root / rel).exists():
-                    message = f"trigger batch {batch} lists it, but it has not arrived"
-                    results.append(
-                        self._notice(
-                            FileResult(source.name, rel, "missing", message=message, batch_id=batch), source.domain
-                        )
-                    )
-        states = self.bronze.file_states(source) if files else {}
+        states = self.bronze.file_states(source) if files or folders else {}
+        results = [self._folder(source, rel, states.get(shown_path(rel))) for rel in folders]
         loaded = {st.sha256: path for path, st in states.items() if st.status in ("loaded", "duplicate")}
+        by_case = {listed.lower(): (listed, batch) for listed, batch in gate.items()}
         for rel in files:
+            shown = shown_path(rel)
             if rel in moving:
                 results.append(
-                    self._notice(FileResult(source.name, rel, "waiting", message=moving[rel]), source.domain)
+                    self._notice(FileResult(source.name, shown, "waiting", message=moving[rel]), source.domain)
                 )
                 continue
-            batch = None
+            batch, note = None, ""
             if source.trigger:
-                batch = gate.get(rel)
+                listed, batch = by_case.get(rel.lower(), (rel, None)) if rel not in gate else (rel, gate[rel])
                 if batch is None:
-                    waiting = FileResult(source.name, rel, "waiting", message="no trigger file lists it yet")
+                    waiting = FileResult(source.name, shown, "waiting", message="no trigger file lists it yet")
                     results.append(self._notice(waiting, source.domain))
                     continue
-            result = self._guarded(source, rel, batch, states.get(rel), loaded)
+                if listed != rel:
+                    note = f"its trigger lists it as {listed} (letter case differs)"
+            result = self._guarded(source, rel, batch, states.get(shown), loaded, note)
             if result.status == "loaded":
-                loaded[result.sha256] = rel
+                loaded[result.sha256] = shown
             results.append(result)
         return results
 
+    def _folder(self, source: Source, rel: str, prior: FileState | None) -> FileResult:
+        """A folder named like one of the source's files: rejected, and held while its listing is the same."""
+        path = self.root / rel
+        out = _Outcome(source, rel, None, sha256=folder_sha256(path))
+        parts = [p for p in path.iterdir() if p.name.startswith("part-")]
+        spark = f" (a Spark output folder: {len(parts)} part file(s))" if parts or (path / "_SUCCESS").exists() else ""
+        held = self._held(out, prior)
+        if held:
+            return held
+        return self._reject(out, f"a folder where a file is expected{spark}: deliver its data as one file")
+
+    def _held(self, out: _Outcome, prior: FileState | None) -> FileResult | None:
+        """The same content was rejected before for what it holds: not read again."""
+        if not prior or prior.status != "rejected" or prior.sha256 != out.sha256 or not out.sha256:
+            return None
+        if prior.message.startswith(NOT_THE_CONTENT):
+            return None
+        message = (
+            f"the same content was rejected at {prior.logged_at:%Y-%m-%d %H:%M:%S} and is not read again: "
+            f"{prior.message}"
+        )
+        return self._notice(out.result("held", message=message[:1000]), out.source.domain)
+
     def _guarded(
-        self, source: Source, rel: str, batch: str | None, prior: FileState | None, loaded: dict[str, str]
+        self,
+        source: Source,
+        rel: str,
+        batch: str | None,
+        prior: FileState | None,
+        loaded: dict[str, str],
+        note: str = "",
     ) -> FileResult:
         """One file; no error of it crosses this line."""
-        outcome = _Outcome(source, rel, batch)
+        outcome = _Outcome(source, rel, batch, note=note)
         try:
             result = self._load_file(outcome, prior, loaded)
         except Exception as err:  # noqa: BLE001 - the per-file boundary: reject, log, go on
-            result = outcome.result("rejected", message=f"could not be loaded: {_first_line(err)}")
+            result = outcome.result("rejected", message=f"{NOT_THE_CONTENT}{_first_line(err)}")
             if outcome.started and not self._undo(source, outcome):
                 # the partial rows stay marked `started`: the next run removes them
                 return result
@@ -240,23 +321,34 @@ class Loader:
         try:
             snap = take_snapshot(path, folder / "content", text=source.format in ("csv", "json"))
         except FileProblem as err:
-            return self._reject(out, str(err))
+            out.sha256, out.file_bytes = raw_sha256(path), before.size
+            return self._held(out, prior) or self._reject(out, str(err))
         out.sha256, out.file_bytes = snap.sha256, snap.file_bytes
         if Stat.of(path) != before:
             return out.result("waiting", message="changed while it was being read; it loads once it is stable")
+        held = self._held(out, prior)
+        if held:
+            return held
         if prior and prior.status in ("loaded", "duplicate") and prior.sha256 != snap.sha256:
-            return out.result(
-                "changed",
-                message=(
-                    f"its content changed after it was loaded at {prior.logged_at:%Y-%m-%d %H:%M:%S}; "
-                    "not reloaded: deliver corrected data under a new file name"
-                ),
-            )
+            if not _grew(out.rel, snap.path, prior):
+                return out.result(
+                    "changed",
+                    message=(
+                        f"its content changed after it was loaded at {prior.logged_at:%Y-%m-%d %H:%M:%S}; "
+                        "not reloaded: deliver corrected data under a new file name"
+                    ),
+                )
+            # its writer paused past the settle time, so the first load read a cut last row
+            self.bronze.forget_partial(source, prior.rows_stamp_micros)
+            grown = f"grew after its load at {prior.logged_at:%Y-%m-%d %H:%M:%S}: that load's rows replaced by the whole file's"
+            out.note = "; ".join(n for n in (out.note, grown) if n)
         if snap.sha256 in loaded:
             same = loaded[snap.sha256]
-            return out.result("skipped", message="already loaded" if same == out.rel else f"same content as {same}")
+            return out.result("skipped", message="already loaded" if same == out.shown else f"same content as {same}")
         if prior and prior.status == "started":
             self.bronze.forget_partial(source, prior.stamp_micros)
+        if out.shown != out.rel:
+            return self._reject(out, "the file name is not valid UTF-8 (shown with \\x escapes): rename the file")
         if snap.text_problem:
             return self._reject(out, snap.text_problem)
         try:
@@ -284,7 +376,7 @@ class Loader:
         source = out.source
         out.stamp = now()
         stamp = F.expr(f"timestamp_micros({micros(out.stamp)})").alias("_ingested_at")
-        lineage = [stamp, F.lit(out.rel).alias("_source_file"), F.lit(out.batch or self.run_id).alias("_batch_id")]
+        lineage = [stamp, F.lit(out.shown).alias("_source_file"), F.lit(out.batch or self.run_id).alias("_batch_id")]
         self._log_load(out, out.result("started"), logged_at=out.stamp)
         out.started = True
         if good:
@@ -299,7 +391,7 @@ class Loader:
                 *lineage,
             )
             self.bronze.append(self.config.quarantine_table, quarantined)
-        message = "; ".join(m for m in (f"{bad} row(s) quarantined" if bad else "", note) if m)
+        message = "; ".join(m for m in (f"{bad} row(s) quarantined" if bad else "", note, out.note) if m)
         result = out.result("loaded", rows_read=good + bad, rows_loaded=good, rows_quarantined=bad, message=message)
         self._log_load(out, result)
         return result
@@ -325,14 +417,39 @@ class _Outcome:
     file_bytes: int | None = None
     stamp: object = None
     started: bool = False
+    note: str = ""  # said in the message of the file's outcome
+
+    @property
+    def shown(self) -> str:
+        return shown_path(self.rel)
 
     def result(self, status: str, **kw) -> FileResult:
+        if self.note and status != "loaded" and "message" in kw:
+            kw["message"] = "; ".join(m for m in (kw["message"], self.note) if m)
         return FileResult(
             self.source.name,
-            self.rel,
+            self.shown,
             status,
             sha256=self.sha256,
             file_bytes=self.file_bytes,
             batch_id=self.batch,
             **kw,
         )
+
+
+def _grew(rel: str, snapshot: Path, prior: FileState) -> bool:
+    """Whether the file is its loaded content with more appended (an
+    uncompressed file whose first bytes hash as the loaded content did)."""
+    if rel.endswith(".gz") or prior.rows_stamp_micros is None or not prior.file_bytes:
+        return False
+    if snapshot.stat().st_size <= prior.file_bytes:
+        return False
+    digest, left = hashlib.sha256(), prior.file_bytes
+    with open(snapshot, "rb") as handle:
+        while left:
+            block = handle.read(min(left, 1 << 20))
+            if not block:
+                return False
+            digest.update(block)
+            left -= len(block)
+    return digest.hexdigest() == prior.sha256

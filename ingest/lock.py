@@ -1,4 +1,5 @@
-"""One ingest run per landing folder at a time.
+"""One ingest run per landing folder at a time (and one build per lake:
+`lakehouse.pipeline` takes the same kind of lock).
 
 Two loads of the same files at once would both see a file as new and load it
 twice. An exclusive advisory lock (flock) on a file beside the landing folder
@@ -26,11 +27,19 @@ def lock_path(landing_root: Path) -> Path:
 
 @contextmanager
 def ingest_lock(landing_root: Path, wait_s: float = 0) -> Iterator[None]:
-    path = lock_path(landing_root)
+    busy = f"another ingest run (pid {{holder}}) is loading {landing_root}; wait for it, or pass --wait SECONDS"
+    with exclusive(lock_path(landing_root), busy, wait_s):
+        yield
+
+
+@contextmanager
+def exclusive(path: Path, busy: str, wait_s: float = 0) -> Iterator[None]:
+    """Hold an exclusive lock on `path` (waiting up to `wait_s`), or raise
+    LockBusy with `busy`, where {holder} is the holder's pid."""
     try:
         handle = open(path, "a+")
     except OSError as err:  # e.g. a read-only mount: the platform schedules one run at a time
-        print(f"warning: cannot create the ingest lock {path} ({err}); running without it")
+        print(f"warning: cannot create the lock {path} ({err}); running without it")
         yield
         return
     with handle:
@@ -43,10 +52,7 @@ def ingest_lock(landing_root: Path, wait_s: float = 0) -> Iterator[None]:
                 if time.monotonic() >= deadline:
                     handle.seek(0)
                     holder = handle.read().strip() or "unknown"
-                    raise LockBusy(
-                        f"another ingest run (pid {holder}) is loading {landing_root}; "
-                        f"wait for it, or pass --wait SECONDS"
-                    ) from None
+                    raise LockBusy(busy.replace("{holder}", holder)) from None
                 time.sleep(0.5)
         handle.seek(0)
         handle.truncate()

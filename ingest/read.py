@@ -15,6 +15,7 @@ import csv
 import io
 import json
 import re
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,7 +29,52 @@ from ingest.landing import FileProblem
 from ingest.values import JsonNumber
 
 CHUNK_ROWS = 50_000
-csv.field_size_limit(1 << 30)  # one field may be large; the file's size bounds it anyway
+# The longest line (CSV record line, JSON line) a file may have, in characters.
+# Reading holds a line whole, at about ten times its size; a longer line is
+# quarantined with its first characters, never read whole, so memory is bounded
+# whatever a file holds (a gzip of a few KiB can expand to a gigabyte on one line).
+MAX_LINE_CHARS = 16 << 20
+# A JSON array, or objects spread over lines, is parsed whole: at most this size.
+MAX_DOCUMENT_BYTES = 256 << 20
+PREVIEW_CHARS = 1_000
+csv.field_size_limit(MAX_LINE_CHARS)
+BOM = "\ufeff"
+
+
+class LineTooLong(Exception):
+    """A line past MAX_LINE_CHARS: its start is kept, the rest was skipped."""
+
+    def __init__(self, line: int, chars: int, preview: str):
+        super().__init__(f"line {line}")
+        self.line, self.chars, self.preview = line, chars, preview
+
+    def reason(self) -> str:
+        return (
+            f"line {self.line}: {self.chars:,} characters long, more than the {MAX_LINE_CHARS:,} a line may have; "
+            f"not loaded (its first {PREVIEW_CHARS:,} characters are kept here)"
+        )
+
+
+def read_line(handle: io.TextIOBase, number: int) -> str:
+    """The next line, or LineTooLong after skipping the rest of a line too long to hold."""
+    text = handle.readline(MAX_LINE_CHARS + 1)
+    if len(text) <= MAX_LINE_CHARS or text.endswith(("\n", "\r")):
+        return text
+    preview, chars = text[:PREVIEW_CHARS], len(text)
+    while text and not text.endswith(("\n", "\r")):
+        text = handle.readline(MAX_LINE_CHARS)
+        chars += len(text.rstrip("\r\n"))
+    raise LineTooLong(number, chars, preview)
+
+
+def shown(name: str) -> str:
+    """A column name as a message shows it: invisible characters escaped, so two
+    names that print alike are told apart; an empty name says so."""
+    if not name:
+        return "(unnamed)"
+    if name.isprintable() and not any(unicodedata.category(c) == "Cf" for c in name):
+        return name
+    return name.encode("ascii", "backslashreplace").decode("ascii")
 
 
 @dataclass(frozen=True)
@@ -42,7 +88,7 @@ class Drift:
     def note(self) -> str:
         parts = []
         if self.extra:
-            parts.append(f"extra column(s) {', '.join(self.extra)} kept in _rescued_data")
+            parts.append(f"extra column(s) {', '.join(map(shown, self.extra))} kept in _rescued_data")
         if self.missing:
             parts.append(f"missing column(s) {', '.join(self.missing)} loaded as null")
         text = "schema drift: " + "; ".join(parts) if parts else ""
@@ -76,15 +122,22 @@ class Chunk:
 def drift_of(source: Source, present: list[str]) -> Drift:
     """Compare a file's columns with the source's; refuse what cannot be loaded."""
     expected = list(source.columns)
+    unnamed = [str(i) for i, c in enumerate(present, 1) if not c]
+    if len(unnamed) > 1:
+        raise FileProblem(f"{len(unnamed)} columns have no name (positions {', '.join(unnamed)}): name every column")
     duplicated = sorted({c for c in present if present.count(c) > 1})
     if duplicated:
-        raise FileProblem(f"duplicate column(s) in the file: {', '.join(duplicated)}")
+        raise FileProblem(
+            f"column(s) named more than once (letter case and surrounding spaces ignored): "
+            f"{', '.join(map(shown, duplicated))}"
+        )
     missing = [c for c in expected if c not in present]
     lacking = [c for c in missing if c in source.required]
     if lacking or len(missing) == len(expected):
+        found = ",".join(map(shown, present))
         raise FileProblem(
             f"columns do not match the source: required {', '.join(lacking or expected)} missing; "
-            f"expected {','.join(expected)!r}, found {','.join(present)[:300]!r} (wrong delimiter or file?)"
+            f"expected {','.join(expected)!r}, found {found[:300]!r} (wrong delimiter or file?)"
         )
     return Drift(tuple(missing), tuple(c for c in present if c not in expected))
 
@@ -109,7 +162,12 @@ class _LineTap:
         return self
 
     def __next__(self) -> str:
-        text = self.handle.readline()
+        try:
+            text = read_line(self.handle, self.line + 1)
+        except LineTooLong:
+            self.line += 1
+            self.held = []
+            raise
         if not text:
             self.eof = True
             raise StopIteration
@@ -130,7 +188,10 @@ def _is_blank(record: list[str]) -> bool:
 
 
 def _norm(names: list[str]) -> list[str]:
-    return [n.strip().lower() for n in names]
+    """Header names as matched: letter case and surrounding spaces ignored, and the
+    byte-order mark a spreadsheet's "CSV UTF-8" export starts with (files joined
+    end to end carry one before each header)."""
+    return [n.strip().lstrip(BOM).strip().lower() for n in names]
 
 
 def read_csv(snapshot: Path, source: Source) -> tuple[Drift, Iterator[Chunk]]:
@@ -147,6 +208,9 @@ def read_csv(snapshot: Path, source: Source) -> tuple[Drift, Iterator[Chunk]]:
     except csv.Error as err:
         handle.close()
         raise FileProblem(f"line {tap.line}: the header line cannot be read as CSV ({err})") from None
+    except LineTooLong as err:
+        handle.close()
+        raise FileProblem(f"the header is too long: {err.reason()}") from None
     if header is None:
         handle.close()
         raise FileProblem("the file is empty" if tap.line == 0 else "the file has only blank lines (no header)")
@@ -195,6 +259,10 @@ def _csv_chunks(handle, tap: _LineTap, reader, source: Source, header: list[str]
                 record = next(reader)
             except StopIteration:
                 break
+            except LineTooLong as err:
+                tap.take()
+                chunk.add(err.line, err.preview, None, error=err.reason())
+                continue
             except csv.Error as err:
                 line, raw = tap.take()
                 if tap.eof:  # the reader ran to the end inside an open quoted field
@@ -204,7 +272,7 @@ def _csv_chunks(handle, tap: _LineTap, reader, source: Source, header: list[str]
             line, raw = tap.take()
             if len(record) < 2 and _is_blank(record):
                 continue
-            if record[0].strip().lower() in names and sorted(_norm(record)) == sorted(first):
+            if _norm(record[:1])[0] in names and sorted(_norm(record)) == sorted(first):
                 # a repeated header (files joined together): it names the columns of the rows after it
                 again = _norm(record)
                 order = None if again == first else [again.index(name) for name in first]
@@ -264,22 +332,64 @@ def _record(chunk: Chunk, source: Source, line: int, raw: str, value: Any, where
         )
         chunk.add(line, raw, None, error=f"{where}: {kind}, not a JSON object")
         return
-    extra = {k: v for k, v in value.items() if k not in source.columns}
-    chunk.add(line, raw, value, extra)
+    # keys match columns as CSV headers and parquet columns do: letter case and
+    # surrounding spaces ignored; keys beyond the source's keep their own spelling
+    values: dict[str, Any] = {}
+    extra: dict[str, Any] = {}
+    for key, item in value.items():
+        column = _norm([key])[0]
+        if column not in source.columns:
+            extra[key] = item
+        elif column in values:
+            same = [k for k in value if _norm([k])[0] == column]
+            chunk.add(line, raw, None, error=f"{where}: keys {', '.join(map(repr, same))} both name column {column}")
+            return
+        else:
+            values[column] = item
+    chunk.add(line, raw, values, extra)
+
+
+def _values_on_one_line(raw: str) -> list[tuple[str, Any]] | None:
+    """JSON values written one after another on a line (no newline between
+    them): each with its text, or None when the line is not such a run."""
+    values, pos = [], WHITESPACE.match(raw, 0).end()
+    try:
+        while pos < len(raw):
+            value, end = DECODER.raw_decode(raw, pos)
+            values.append((raw[pos:end], value))
+            pos = WHITESPACE.match(raw, end).end()
+    except (ValueError, RecursionError):
+        return None
+    return values if len(values) > 1 else None
 
 
 def _json_lines(snapshot: Path, source: Source) -> Iterator[Chunk]:
     chunk, good, bad = _new_chunk(source), 0, 0
     with open(snapshot, encoding="utf-8-sig", newline="") as handle:
-        for number, text in enumerate(handle, 1):
+        number = 0
+        while True:
+            number += 1
+            try:
+                text = read_line(handle, number)
+            except LineTooLong as err:
+                chunk.add(number, err.preview, None, error=err.reason())
+                bad += 1
+                continue
+            if not text:
+                break
             raw = text.rstrip("\r\n")
             if not raw.strip():
                 continue
             try:
                 value = DECODER.decode(raw)
             except (ValueError, RecursionError) as err:
-                chunk.add(number, raw, None, error=f"line {number}: not valid JSON ({_json_error(err)})")
-                bad += 1
+                several = _values_on_one_line(raw)
+                if several is None:
+                    chunk.add(number, raw, None, error=f"line {number}: not valid JSON ({_json_error(err)})")
+                    bad += 1
+                for index, (part, value) in enumerate(several or [], 1):
+                    _record(chunk, source, number, part, value, f"line {number}, value {index}")
+                    good += 1
             else:
                 _record(chunk, source, number, raw, value, f"line {number}")
                 good += 1
@@ -300,6 +410,13 @@ def _json_lines(snapshot: Path, source: Source) -> Iterator[Chunk]:
 def _json_document(snapshot: Path, source: Source, array: bool) -> Iterator[Chunk]:
     """A JSON array of objects, or JSON objects one after another: read whole or
     refused whole, never half."""
+    size = snapshot.stat().st_size
+    if size > MAX_DOCUMENT_BYTES:
+        layout = "a JSON array" if array else "JSON values spread over lines"
+        raise FileProblem(
+            f"{layout} of {size:,} bytes, more than the {MAX_DOCUMENT_BYTES:,} read whole; "
+            "deliver it as JSON lines (one object per line), which is read in batches"
+        )
     text = snapshot.read_text(encoding="utf-8-sig")
     values, pos = [], WHITESPACE.match(text, 0).end()
     try:
@@ -332,11 +449,14 @@ def _json_document(snapshot: Path, source: Source, array: bool) -> Iterator[Chun
 
 def read_parquet(snapshot: Path, source: Source) -> tuple[Drift, Iterator[Chunk]]:
     try:
-        parquet = pq.ParquetFile(snapshot)
+        # the CRC of each data page, where the writer stored one: a flipped bit
+        # is an unreadable file, not a wrong number
+        parquet = pq.ParquetFile(snapshot, page_checksum_verification=True)
     except (pa.ArrowException, OSError) as err:
         raise FileProblem(f"unreadable parquet file: {err}") from None
-    by_name = {name.lower(): name for name in parquet.schema_arrow.names}
-    drift = drift_of(source, list(by_name))
+    names = parquet.schema_arrow.names
+    drift = drift_of(source, _norm(names))  # refuses two columns that differ only in letter case
+    by_name = dict(zip(_norm(names), names))
     return drift, _parquet_chunks(parquet, source, by_name, drift)
 
 

@@ -17,10 +17,14 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 INT_RANGES = {"int": (-(2**31), 2**31 - 1), "bigint": (-(2**63), 2**63 - 1)}
-NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
-DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+# re.ASCII: `\d` is 0-9 only. Python reads other scripts' digits (Arabic-Indic,
+# fullwidth) as numbers; a delivered "٣" or "３" is text, never the number 3.
+NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
+DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})", re.ASCII)
 # date, 'T' or a space, hh:mm[:ss[.fraction]], then optionally Z or an offset
-TIMESTAMP = re.compile(r"(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?(Z|[+-]\d{2}:?\d{2})?")
+TIMESTAMP = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?(Z|[+-]\d{2}:?\d{2})?", re.ASCII
+)
 DECIMAL_TYPE = re.compile(r"decimal\((\d+),(\d+)\)")
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
@@ -73,6 +77,10 @@ def integer(typ: str) -> Callable[[Any], int]:
             if not math.isfinite(value):
                 raise Unrepresentable(f"{value} cannot be read as {typ}")
             number = Decimal(value)
+        elif isinstance(value, Decimal):  # a parquet decimal column
+            if not value.is_finite():
+                raise Unrepresentable(f"{value} cannot be read as {typ}")
+            number = value
         else:
             number = _exact_number(_text(value, typ), typ)
         if number != number.to_integral_value():
@@ -94,7 +102,12 @@ def double(value: Any) -> float:
         if not math.isfinite(result):
             raise Unrepresentable(f"{value} is not a finite number")
         return result
-    text = _text(value, "double")
+    if isinstance(value, Decimal):  # a parquet decimal column: exact digits, kept only if a double holds them
+        if not value.is_finite():
+            raise Unrepresentable(f"{value} is not a finite number")
+        text = str(value)
+    else:
+        text = _text(value, "double")
     exact = _exact_number(text, "double")
     result = float(text)
     if not math.isfinite(result):

@@ -28,6 +28,7 @@ import pytest
 from conftest import free_port, make_settings
 from ingest import config as ingest_config
 from ingest.load import Loader, RunReport
+from ingest.read import MAX_LINE_CHARS
 
 CX = "cx/customers/customers_{}.csv"
 CX_HEADER = "customer_id,first_name,last_name,email,phone,segment,region,signup_date,lifetime_value,updated_at"
@@ -98,6 +99,16 @@ def products(**overrides: pa.Array) -> bytes:
     }
     cols.update(overrides)
     return parquet(pa.table(cols))
+
+
+def flipped_bit_parquet() -> bytes:
+    """Products whose one data page has a bit flipped after it was written with its CRC."""
+    table = pa.table({"product_id": pa.array(range(1000, 1100), pa.int64())})
+    sink = pa.BufferOutputStream()
+    pq.write_table(table, sink, compression="none", use_dictionary=False, write_page_checksum=True)
+    data = bytearray(sink.getvalue().to_pybytes())
+    data[data.find((1050).to_bytes(8, "little"))] ^= 0x01  # 1050 would read as 1051
+    return bytes(data)
 
 
 def trigger(*files: str, batch: str = "b1") -> bytes:
@@ -770,6 +781,319 @@ CASES = [
         ("product_id",),
         0,
     ),
+    # --- kinds found by files kept outside the project --------------------------------
+    Case(
+        "csv_two_bom_exports_joined_end_to_end",
+        "cx_customers",
+        {
+            CX.format(1): b"\xef\xbb\xbf"
+            + cx_file(cx_row("c1", segment="gold"))
+            + b"\xef\xbb\xbf"
+            + cx_file(",".join(reversed(cx_row("c2", segment="silver").split(","))), header=",".join(reversed(CX_COLS)))
+        },
+        {CX.format(1): "loaded"},
+        [("c1", "gold"), ("c2", "silver")],
+        ("customer_id", "segment"),
+        0,
+    ),
+    Case(
+        "csv_bom_inside_a_value_lands_unchanged",
+        "cx_customers",
+        {CX.format(1): cx_file(cx_row("c1", first_name="\ufeffAnn"))},
+        {CX.format(1): "loaded"},
+        [("c1", "\ufeffAnn")],
+        ("customer_id", "first_name"),
+        0,
+    ),
+    Case(
+        "csv_arabic_indic_digits_are_not_a_number",
+        "cx_customers",
+        {CX.format(1): cx_file(cx_row("c1", lifetime_value="١٠.٥٠"), cx_row("c2"))},
+        {CX.format(1): "loaded"},
+        [("c2",)],
+        quarantined=1,
+        reasons=("lifetime_value: cannot read '١٠.٥٠'",),
+    ),
+    Case(
+        "csv_fullwidth_digits_are_not_a_date",
+        "cx_customers",
+        {CX.format(1): cx_file(cx_row("c1", signup_date="２０２４-01-02"), cx_row("c2"))},
+        {CX.format(1): "loaded"},
+        [("c2",)],
+        quarantined=1,
+        reasons=("signup_date: cannot read",),
+    ),
+    Case(
+        "csv_superscript_digits_are_not_a_timestamp",
+        "cx_customers",
+        {CX.format(1): cx_file(cx_row("c1", updated_at="2024-01-02 03:04:0²"))},
+        {CX.format(1): "loaded"},
+        [],
+        quarantined=1,
+        reasons=("updated_at: cannot read",),
+    ),
+    Case(
+        "csv_unnamed_header_columns_named_in_the_message",
+        "cx_customers",
+        {CX.format(1): cx_file(cx_row("c1") + ",a,b", header=CX_HEADER + ",,")},
+        {CX.format(1): "rejected"},
+        [],
+        message={CX.format(1): "2 columns have no name (positions 11, 12)"},
+    ),
+    Case(
+        "csv_invisible_character_in_a_header_name_is_shown",
+        "cx_customers",
+        {CX.format(1): cx_file(cx_row("c1"), header=CX_HEADER.replace("region", "region\u200b"))},
+        {CX.format(1): "loaded"},
+        [("c1", None)],
+        ("customer_id", "region"),
+        0,
+        message={CX.format(1): "extra column(s) region\\u200b kept in _rescued_data; missing column(s) region"},
+    ),
+    Case(
+        "csv_columns_named_twice_in_other_case",
+        "cx_customers",
+        {CX.format(1): cx_file(cx_row("c1") + ",x", header=CX_HEADER + ",Email")},
+        {CX.format(1): "rejected"},
+        [],
+        message={CX.format(1): "named more than once"},
+    ),
+    Case(
+        "csv_line_longer_than_the_limit_quarantined",
+        "cx_customers",
+        {CX.format(1): cx_file(cx_row("c1", first_name="x" * (MAX_LINE_CHARS + 10)), cx_row("c2"))},
+        {CX.format(1): "loaded"},
+        [("c2",)],
+        quarantined=1,
+        reasons=("line 2: 16,777,289 characters long, more than the 16,777,216 a line may have",),
+    ),
+    Case(
+        "csv_gzip_bomb_one_huge_line",
+        "cx_customers",
+        {
+            CX.format(1) + ".gz": gzip.compress(
+                cx_file(cx_row("c1"), "c2," + "9" * (3 * MAX_LINE_CHARS), cx_row("c3"))
+            ),
+            CX.format(2): cx_file(cx_row("c4")),
+        },
+        {CX.format(1) + ".gz": "loaded", CX.format(2): "loaded"},
+        [("c1",), ("c3",), ("c4",)],
+        quarantined=1,
+        reasons=("line 3: 50,331,651 characters long",),
+    ),
+    Case(
+        "csv_gzip_inside_a_gzip",
+        "cx_customers",
+        {
+            CX.format(1) + ".gz": gzip.compress(gzip.compress(cx_file(cx_row("c1")))),
+            CX.format(2): cx_file(cx_row("c2")),
+        },
+        {CX.format(1) + ".gz": "rejected", CX.format(2): "loaded"},
+        [("c2",)],
+        message={CX.format(1) + ".gz": "compressed twice"},
+    ),
+    Case(
+        "csv_gzip_followed_by_extra_bytes",
+        "cx_customers",
+        {CX.format(1) + ".gz": gzip.compress(cx_file(cx_row("c1"))) + b"trailing junk"},
+        {CX.format(1) + ".gz": "rejected"},
+        [],
+        message={CX.format(1) + ".gz": "after the compressed data come bytes that are not gzip"},
+    ),
+    Case(
+        "csv_gzip_content_under_a_plain_name",
+        "cx_customers",
+        {CX.format(1): gzip.compress(cx_file(cx_row("c1")))},
+        {CX.format(1): "rejected"},
+        [],
+        message={CX.format(1): "its name does not end in .gz"},
+    ),
+    Case(
+        "csv_gz_name_on_plain_text",
+        "cx_customers",
+        {CX.format(1) + ".gz": cx_file(cx_row("c1"))},
+        {CX.format(1) + ".gz": "rejected"},
+        [],
+        message={CX.format(1) + ".gz": "not a gzip file"},
+    ),
+    Case(
+        "spark_output_folder_where_a_file_is_expected",
+        "cx_customers",
+        {
+            CX.format(9) + "/_SUCCESS": b"",
+            CX.format(9) + "/part-00000-abc.csv": cx_file(cx_row("c8")),
+            CX.format(9) + "/part-00001-abc.csv": cx_file(cx_row("c9")),
+            CX.format(1): cx_file(cx_row("c1")),
+        },
+        {CX.format(9): "rejected", CX.format(1): "loaded"},
+        [("c1",)],
+        message={CX.format(9): "a Spark output folder: 2 part file(s)"},
+    ),
+    Case(
+        "file_name_not_utf8_in_a_source_folder",
+        "cx_customers",
+        {os.fsdecode(b"cx/customers/customers_\xe9.csv"): cx_file(cx_row("c1")), CX.format(2): cx_file(cx_row("c2"))},
+        {"cx/customers/customers_\\xe9.csv": "rejected", CX.format(2): "loaded"},
+        [("c2",)],
+        message={"cx/customers/customers_\\xe9.csv": "not valid UTF-8"},
+    ),
+    Case(
+        "note_with_a_name_not_utf8_is_ignored",
+        "cx_customers",
+        {os.fsdecode(b"notes_\xff\xfe.txt"): b"hello", CX.format(1): cx_file(cx_row("c1"))},
+        {"notes_\\xff\\xfe.txt": "ignored", CX.format(1): "loaded"},
+        [("c1",)],
+    ),
+    # --- JSON ------------------------------------------------------------------------
+    Case(
+        "json_keys_in_another_letter_case",
+        "cx_surveys",
+        {SURVEYS.format(1): jsonl({k.upper() if k != "channel" else "Channel": v for k, v in survey("r1").items()})},
+        {SURVEYS.format(1): "loaded"},
+        [("r1", "c1", "web", None)],
+        ("response_id", "customer_id", "channel", "_rescued_data"),
+        0,
+    ),
+    Case(
+        "json_two_keys_for_one_column",
+        "cx_surveys",
+        {SURVEYS.format(1): jsonl({**survey("r1"), "Channel": "app"}, survey("r2"))},
+        {SURVEYS.format(1): "loaded"},
+        [("r2",)],
+        ("response_id",),
+        1,
+        reasons=("keys 'channel', 'Channel' both name column channel",),
+    ),
+    Case(
+        "json_many_objects_on_one_line",
+        "cx_surveys",
+        {SURVEYS.format(1): ("".join(json.dumps(survey(f"r{i}")) for i in range(5)) + "\n").encode()},
+        {SURVEYS.format(1): "loaded"},
+        [(f"r{i}",) for i in range(5)],
+        ("response_id",),
+        0,
+    ),
+    Case(
+        "json_objects_on_one_line_with_an_array_among_them",
+        "cx_surveys",
+        {SURVEYS.format(1): (json.dumps(survey("r1")) + " [1, 2] " + json.dumps(survey("r2")) + "\n").encode()},
+        {SURVEYS.format(1): "loaded"},
+        [("r1",), ("r2",)],
+        ("response_id",),
+        1,
+        reasons=("line 1, value 2: an array, not a JSON object",),
+    ),
+    Case(
+        "json_line_longer_than_the_limit_quarantined",
+        "cx_surveys",
+        {SURVEYS.format(1): jsonl(survey("r1", feedback_text="y" * (MAX_LINE_CHARS + 1)), survey("r2"))},
+        {SURVEYS.format(1): "loaded"},
+        [("r2",)],
+        ("response_id",),
+        1,
+        reasons=("line 1: ", "a line may have"),
+    ),
+    Case(
+        "json_fullwidth_digits_in_a_timestamp",
+        "cx_surveys",
+        {SURVEYS.format(1): jsonl(survey("r1", timestamp="２０２４-01-02 03:04:05"), survey("r2"))},
+        {SURVEYS.format(1): "loaded"},
+        [("r2",)],
+        ("response_id",),
+        1,
+        reasons=("timestamp: cannot read",),
+    ),
+    # --- parquet -----------------------------------------------------------------------
+    Case(
+        "parquet_decimal_column_declared_double",
+        "retail_products",
+        {PRODUCTS.format(1): products(price=pa.array([Decimal("1.50"), Decimal("2.25")], pa.decimal128(10, 2)))},
+        {PRODUCTS.format(1): "loaded"},
+        [(1, 1.5), (2, 2.25)],
+        ("product_id", "price"),
+        0,
+    ),
+    Case(
+        "parquet_decimal_with_more_digits_than_a_double",
+        "retail_products",
+        {
+            PRODUCTS.format(1): products(
+                price=pa.array([Decimal("1.00000000000000000001"), Decimal("2.5")], pa.decimal128(38, 20))
+            )
+        },
+        {PRODUCTS.format(1): "loaded"},
+        [(2, 2.5)],
+        ("product_id", "price"),
+        1,
+        reasons=("more significant digits than a double holds",),
+    ),
+    Case(
+        "parquet_whole_decimal_into_int",
+        "retail_products",
+        {PRODUCTS.format(1): products(stock_quantity=pa.array([Decimal("3"), Decimal("4.5")], pa.decimal128(5, 1)))},
+        {PRODUCTS.format(1): "loaded"},
+        [(1, 3)],
+        ("product_id", "stock_quantity"),
+        1,
+        reasons=("has a fraction",),
+    ),
+    Case(
+        "parquet_column_twice_in_other_case",
+        "retail_products",
+        {
+            PRODUCTS.format(1): parquet(
+                pa.table({"product_id": pa.array([1], pa.int64()), "PRODUCT_ID": pa.array([99], pa.int64())})
+            )
+        },
+        {PRODUCTS.format(1): "rejected"},
+        [],
+        ("product_id",),
+        message={PRODUCTS.format(1): "named more than once (letter case and surrounding spaces ignored): product_id"},
+    ),
+    Case(
+        "parquet_flipped_bit_caught_by_page_checksum",
+        "retail_products",
+        {PRODUCTS.format(1): flipped_bit_parquet(), PRODUCTS.format(2): products()},
+        {PRODUCTS.format(1): "rejected", PRODUCTS.format(2): "loaded"},
+        [(1,), (2,)],
+        ("product_id",),
+        0,
+        message={PRODUCTS.format(1): "CRC checksum verification failed"},
+    ),
+    # --- triggers ------------------------------------------------------------------------
+    Case(
+        "trigger_entry_with_backslashes",
+        "ecommerce_inventory",
+        {INVENTORY.format(1): inv_file("p1,1,in,w,,"), TRIGGER.format(1): trigger("inventory\\inventory_1.csv")},
+        {TRIGGER.format(1): "trigger", INVENTORY.format(1): "loaded"},
+        [("p1",)],
+        ("product_id",),
+        0,
+        message={TRIGGER.format(1): "read as 'inventory/inventory_1.csv'"},
+    ),
+    Case(
+        "trigger_entry_in_another_letter_case",
+        "ecommerce_inventory",
+        {INVENTORY.format(1): inv_file("p1,1,in,w,,"), TRIGGER.format(1): trigger("inventory/Inventory_1.CSV")},
+        {TRIGGER.format(1): "trigger", INVENTORY.format(1): "loaded"},
+        [("p1",)],
+        ("product_id",),
+        0,
+        message={INVENTORY.format(1): "letter case differs"},
+    ),
+    Case(
+        "trigger_entry_no_source_loads",
+        "ecommerce_inventory",
+        {
+            INVENTORY.format(1): inv_file("p1,1,in,w,,"),
+            TRIGGER.format(1): trigger("inventory/inventory_1.csv", "inventory/readme.txt"),
+        },
+        {TRIGGER.format(1): "trigger", INVENTORY.format(1): "loaded", "ecommerce/inventory/readme.txt": "missing"},
+        [("p1",)],
+        ("product_id",),
+        0,
+        message={"ecommerce/inventory/readme.txt": "no source in ingest/sources.yml loads a file of that name"},
+    ),
 ]
 
 
@@ -801,12 +1125,70 @@ def gzip_truncated(spark, landing, load):
 
 
 def changed_after_load(spark, landing, load):
-    _put(landing, CX.format(1), cx_file(cx_row("c1")))
-    load()
     _put(landing, CX.format(1), cx_file(cx_row("c1"), cx_row("c2")))
+    load()
+    _put(landing, CX.format(1), cx_file(cx_row("c1"), cx_row("c3")))  # a row replaced, not rows appended
     report = load()
     result = {r.file: r for r in report.results}[CX.format(1)]
     assert result.status == "changed" and "deliver corrected data under a new file name" in result.message
+    return report
+
+
+def rejected_file_held_until_its_content_changes(spark, landing, load):
+    _put(landing, CX.format(1), b"")
+    first = load()
+    second = load()
+    _put(landing, CX.format(1), cx_file(cx_row("c1")))
+    third = load()
+    assert [_statuses(r)[CX.format(1)] for r in (first, second, third)] == ["rejected", "held", "loaded"]
+    assert "is not read again: the file is empty" in {r.file: r for r in second.results}[CX.format(1)].message
+    assert not second.failed  # held is not a new problem: a clean run after a bad one
+    return third
+
+
+def rejected_folder_held_on_the_next_run(spark, landing, load):
+    _put(landing, CX.format(9) + "/_SUCCESS", b"")
+    _put(landing, CX.format(9) + "/part-00000.csv", cx_file(cx_row("c9")))
+    _put(landing, CX.format(1), cx_file(cx_row("c1")))
+    first, second = load(), load()
+    assert (_statuses(first)[CX.format(9)], _statuses(second)[CX.format(9)]) == ("rejected", "held")
+    return second
+
+
+def writer_paused_mid_value_then_finished(spark, landing, load):
+    """A writer stalls past the settle time inside a value: the cut row lands
+    with the first load; once the file has grown, its rows are replaced."""
+    whole = cx_file(cx_row("c1", lifetime_value="10.50"), cx_row("c2", lifetime_value="20.75"))
+    cut = whole[: whole.index(b"20.7") + 4]  # "20.7" of "20.75": a valid but wrong value
+    _put(landing, CX.format(1), cut)
+    first = load()
+    _put(landing, CX.format(1), whole)
+    second = load()
+    result = {r.file: r for r in second.results}[CX.format(1)]
+    assert _statuses(first)[CX.format(1)] == "loaded" and result.status == "loaded", second.table()
+    assert "grew after its load" in result.message
+    rows = spark.sql(f"select customer_id, cast(lifetime_value as string) from {load.schema}.cx_customers").collect()
+    assert sorted(tuple(r) for r in rows) == [("c1", "10.50"), ("c2", "20.75")]
+    return second
+
+
+def symlinked_source_folder_is_read(spark, landing, load):
+    elsewhere = landing.parent / "mount" / "customers"
+    _put(elsewhere.parent, "customers/" + CX.format(1).rsplit("/", 1)[1], cx_file(cx_row("c1")))
+    (landing / "cx").mkdir(parents=True)
+    (landing / "cx" / "customers").symlink_to(elsewhere, target_is_directory=True)
+    (elsewhere / "loop").symlink_to(landing / "cx", target_is_directory=True)  # and back: read once
+    report = load()
+    assert _statuses(report)[CX.format(1)] == "loaded", report.table()
+    assert _statuses(report)["cx/customers/loop"] == "ignored"
+    return report
+
+
+def internal_error_is_tried_again(spark, landing, load, monkeypatch):
+    internal_error_in_one_file(spark, landing, load, monkeypatch)
+    monkeypatch.undo()
+    report = load()
+    assert _statuses(report)[CX.format(1)] == "loaded", report.table()  # not held: its content was never at fault
     return report
 
 
@@ -849,7 +1231,8 @@ def unmatched_entries(spark, landing, load):
     ignored = {r.file: r.message for r in report.results if r.status == "ignored"}
     assert "case is ignored" in ignored["cx/customers/CUSTOMERS_2.CSV"]
     assert "matches no source" in ignored["cx/customers/customers_3.txt"]
-    assert "a folder" in ignored["cx/customers/customers_4.csv"]
+    folder = {r.file: r for r in report.results}["cx/customers/customers_4.csv"]
+    assert folder.status == "rejected" and "a folder where a file is expected" in folder.message
     assert "dangling symbolic link" in ignored["cx/customers/customers_5.csv"]
     return report
 
@@ -924,11 +1307,26 @@ def internal_error_in_one_file(spark, landing, load, monkeypatch):
 ACTIONS = [
     ("gzip_same_content_skipped", "cx_customers", gzip_same_content, [("c1",)]),
     ("gzip_truncated", "cx_customers", gzip_truncated, [("c3",)]),
-    ("changed_after_load_not_reloaded", "cx_customers", changed_after_load, [("c1",)]),
+    ("changed_after_load_not_reloaded", "cx_customers", changed_after_load, [("c1",), ("c2",)]),
     ("file_still_being_written_waits", "cx_customers", being_written, [("c1",), ("c2",)]),
     ("unmatched_entries_reported_ignored", "cx_customers", unmatched_entries, [("c1",)]),
     ("quoted_file_name_crash_recovery", "cx_customers", quoted_name_recovery, [("c1",), ("c2",)]),
     ("internal_error_in_one_file", "cx_customers", internal_error_in_one_file, [("c2",)]),
+    (
+        "rejected_file_held_until_its_content_changes",
+        "cx_customers",
+        rejected_file_held_until_its_content_changes,
+        [("c1",)],
+    ),
+    ("rejected_folder_held_on_the_next_run", "cx_customers", rejected_folder_held_on_the_next_run, [("c1",)]),
+    (
+        "writer_paused_mid_value_then_finished",
+        "cx_customers",
+        writer_paused_mid_value_then_finished,
+        [("c1",), ("c2",)],
+    ),
+    ("symlinked_source_folder_is_read", "cx_customers", symlinked_source_folder_is_read, [("c1",)]),
+    ("internal_error_is_tried_again", "cx_customers", internal_error_is_tried_again, [("c_boom",), ("c2",)]),
 ]
 
 
@@ -989,6 +1387,7 @@ def _loader(eng: Engine, landing: Path, schema: str, sources: list[str], json_ki
         settled = ingest_config.with_settle_seconds(conf, settle)
         return Loader(eng.session, settled, landing).run(settled.select(sources))
 
+    load.schema = schema
     return load
 
 
@@ -1065,4 +1464,4 @@ def test_action(engine, tmp_path, monkeypatch, name, source, action, landed):
 
 
 def test_the_corpus_is_large_enough():
-    assert len(CASES) + len(ACTIONS) >= 40
+    assert len(CASES) + len(ACTIONS) >= 95
