@@ -8,6 +8,8 @@ LAKE_TABLE_FORMAT, BRONZE_LOCATION_ROOT), and passed down.
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import json
 import os
 import sys
 from pathlib import Path
@@ -66,6 +68,8 @@ def _load(args: argparse.Namespace) -> int:
         return 2
     print(report.table())
     print(summary(report))
+    if args.report:
+        write_report(report, Path(args.report))
     if archive_to:
         print(f"archived {len(archived)} file(s) to {archive_to}")
     for status, advice in FAILURE_ADVICE.items():
@@ -79,6 +83,13 @@ FAILURE_ADVICE = {
     "changed": "some files changed after they were loaded; they are not reloaded: deliver corrections under new names",
     "missing": "a trigger lists files that have not arrived (status missing); they load once delivered",
 }
+
+
+def write_report(report, path: Path) -> None:
+    """The run's outcomes as JSON, for the pipeline's alert (lakehouse/alerts.py)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    document = {"run_id": report.run_id, "results": [dataclasses.asdict(r) for r in report.results]}
+    path.write_text(json.dumps(document, indent=1))
 
 
 def summary(report) -> str:
@@ -114,6 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="move files whose content is in bronze (with their trigger, once all its files are) to DIR",
     )
+    load.add_argument("--report", metavar="FILE", help="also write the run's outcome per file as JSON to FILE")
     load.set_defaults(func=_load)
     return parser
 

@@ -43,24 +43,46 @@ def _status(args: argparse.Namespace) -> int:
     return 0 if engine.is_running(conf) else 3
 
 
+# How a pipeline command ends: 0 clean; EXIT_WITH_PROBLEMS when it built what
+# was valid but a file was rejected or a critical rule breached; 2 failed; 3
+# skipped because another build holds the lake.
+EXIT_WITH_PROBLEMS = 4
+EXIT_SKIPPED = 3
+
+
+def _ended(problems: list[str]) -> int:
+    return EXIT_WITH_PROBLEMS if pipeline.report_problems(problems) else 0
+
+
 def _run(args: argparse.Namespace) -> int:
-    pipeline.main_job(
-        settings.load(), args.days, args.scale, args.seed, args.target, args.keep_engine, args.all, not args.no_docs
+    problems = pipeline.main_job(
+        settings.load(),
+        args.days,
+        args.scale,
+        args.seed,
+        args.target,
+        args.keep_engine,
+        args.all,
+        not args.no_docs,
+        args.wait,
     )
-    return 0
+    return _ended(problems)
 
 
 def _next_day(args: argparse.Namespace) -> int:
-    day = pipeline.next_day(settings.load(), args.target, args.keep_engine, args.all, not args.no_docs)
+    day, problems = pipeline.next_day(
+        settings.load(), args.target, args.keep_engine, args.all, not args.no_docs, args.wait
+    )
     print(f"landed and built day {day}")
-    return 0
+    return _ended(problems)
 
 
 def _build(args: argparse.Namespace) -> int:
     conf = settings.load()
-    with pipeline.engine_running(conf, keep=args.keep_engine):
-        pipeline.dbt_build(conf, args.target, args.all)
-    return 0
+    problems: list[str] = []
+    with pipeline.build_lock(conf, args.wait), pipeline.engine_running(conf, keep=args.keep_engine):
+        pipeline.dbt_build(conf, args.target, args.all, problems)
+    return _ended(problems)
 
 
 def _dbt(args: argparse.Namespace) -> int:
@@ -198,6 +220,12 @@ def build_parser() -> argparse.ArgumentParser:
         cmd.add_argument(
             "--all", action="store_true", help="build every node, not only what changed since the last build"
         )
+        cmd.add_argument(
+            "--wait",
+            type=float,
+            default=0,
+            help="seconds to wait while another build writes this lake (default 0: skip, exit 3)",
+        )
         if name in ("run", "next-day"):
             cmd.add_argument(
                 "--no-docs", action="store_true", help="skip dbt docs generate and the column lineage after the build"
@@ -243,6 +271,9 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
+    except pipeline.BuildBusy as err:
+        print(str(err), file=sys.stderr)
+        return EXIT_SKIPPED
     except (engine.EngineError, pipeline.StepFailed) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

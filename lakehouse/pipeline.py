@@ -7,10 +7,19 @@ run:      engine up -> sample data (if the landing folder is empty) -> ingest
           docs and no lineage, the quicker reload when nobody reads them).
 next-day: lands the day after the last one generated, then the same steps.
 build:    source freshness -> dbt build of what changed (no ingest, no docs).
+
+A bad delivery never stops the build: when ingest rejects a file (or one
+changed, or a trigger's file is missing) it exits 1 after loading the rest,
+and the build goes on with the valid data. So does a breached critical
+data-quality rule. Either makes the run end "completed with problems"
+(`python -m lakehouse` exits EXIT_WITH_PROBLEMS), naming each problem.
+One build writes a lake at a time: a second waits for the lock (`--wait`) or
+is skipped with a message.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -19,13 +28,42 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from lakehouse import changed, engine, warm_dbt
+from ingest.lock import LockBusy, exclusive
+from lakehouse import alerts, changed, engine, warm_dbt
 from lakehouse.settings import REPO_ROOT, Settings, dbt_target_dir
 from sample_data import generate_days, generated_state
+
+# ingest's exit code when some files were rejected, changed or missing (the
+# rest loaded): a problem to report, not a reason to stop
+INGEST_HAD_PROBLEMS = 1
+# the data test whose failure means a critical data-quality rule is breached
+CRITICAL_ALERTS_TEST = "no_critical_alert_breached"
 
 
 class StepFailed(RuntimeError):
     pass
+
+
+class BuildBusy(LockBusy):
+    """Another build holds the lake's build lock."""
+
+
+@contextmanager
+def build_lock(settings: Settings, wait_s: float) -> Iterator[None]:
+    """One build (ingest and dbt) writes a lake at a time: two would replace the
+    same tables at once. The second waits up to `wait_s`, then is skipped."""
+    settings.lake_root.mkdir(parents=True, exist_ok=True)
+    busy = (
+        f"skipped: another build (pid {{holder}}) is writing the lake {settings.lake_root}; "
+        "it runs again on its next schedule, or pass --wait SECONDS"
+    )
+    if wait_s:
+        print(f"build lock: waiting up to {wait_s:g} s for any other build of this lake", flush=True)
+    try:
+        with exclusive(settings.lake_root / ".build.lock", busy, wait_s):
+            yield
+    except LockBusy as err:
+        raise BuildBusy(str(err)) from None
 
 
 def child_env(settings: Settings, target: str | None = None) -> dict[str, str]:
@@ -43,13 +81,18 @@ def bin_path(name: str) -> str:
     return str(candidate) if candidate.exists() else name
 
 
-def run_step(label: str, cmd: list[str], env: dict[str, str]) -> float:
-    """Run one step in the repository, streaming its output; returns seconds."""
+def run_step(
+    label: str, cmd: list[str], env: dict[str, str], problems: list[str] | None = None, problem_code: int = -1
+) -> float:
+    """Run one step in the repository, streaming its output; returns seconds.
+    An exit with `problem_code` is noted in `problems` and the run goes on."""
     print(f"\n==> {label}: {' '.join(cmd)}", flush=True)
     started = time.monotonic()
     code = subprocess.run(cmd, cwd=REPO_ROOT, env=env).returncode
     elapsed = time.monotonic() - started
-    if code != 0:
+    if code == problem_code and problems is not None:
+        problems.append(f"{label} exited {code}: see its report above")
+    elif code != 0:
         raise StepFailed(f"{label} failed (exit {code}) after {elapsed:.1f} s")
     print(f"<== {label}: {elapsed:.1f} s", flush=True)
     return elapsed
@@ -83,14 +126,32 @@ def generate(settings: Settings, days: list[int], scale: float, seed: int) -> fl
     return time.monotonic() - started
 
 
-def build(settings: Settings, target: str | None, every_node: bool = False, docs: bool = True) -> dict[str, float]:
+def build(
+    settings: Settings,
+    target: str | None,
+    every_node: bool = False,
+    docs: bool = True,
+    problems: list[str] | None = None,
+) -> dict[str, float]:
     """Ingest new landing files, then build the dbt project and, with `docs`,
-    document it (docs site and column lineage)."""
+    document it (docs site and column lineage). Files ingest rejected are
+    added to `problems`; the build goes on with the valid data."""
     env = child_env(settings, target)
-    timings = {
-        "ingest": run_step("ingest", [sys.executable, "-m", "ingest", "load"], env),
-        **dbt_build(settings, target, every_node),
-    }
+    problems = [] if problems is None else problems
+    started = time.monotonic()
+    report = ingest_report(settings)
+    report.unlink(missing_ok=True)
+    ingest_cmd = [sys.executable, "-m", "ingest", "load", "--report", str(report)]
+    ingest_problems: list[str] = []
+    timings = {"ingest": run_step("ingest", ingest_cmd, env, ingest_problems, problem_code=INGEST_HAD_PROBLEMS)}
+    files = alerts.files_of(report)
+    problems += [f"{f['status']} file {f['file']} ({f['source']}): {f['message']}" for f in files] or ingest_problems
+    try:
+        timings.update(dbt_build(settings, target, every_node, problems, send_alert=False))
+    except StepFailed as err:  # a failed build is announced too, then fails the run
+        announce(settings, [*problems, str(err)], files, time.monotonic() - started, failed=True)
+        raise
+    timings["alert"] = announce(settings, problems, files, time.monotonic() - started)
     if docs:
         timings["dbt docs"] = run_step("dbt docs generate", [bin_path("dbt"), "docs", "generate"], env)
         timings["lineage"] = build_lineage()
@@ -99,7 +160,13 @@ def build(settings: Settings, target: str | None, every_node: bool = False, docs
     return timings
 
 
-def dbt_build(settings: Settings, target: str | None, every_node: bool = False) -> dict[str, float]:
+def dbt_build(
+    settings: Settings,
+    target: str | None,
+    every_node: bool = False,
+    problems: list[str] | None = None,
+    send_alert: bool = True,
+) -> dict[str, float]:
     """Source freshness, then `dbt build` of what new data or changed code
     reaches (every node when `every_node`, or when there is nothing to
     compare with); a build that succeeds becomes the state the next one
@@ -112,7 +179,55 @@ def dbt_build(settings: Settings, target: str | None, every_node: bool = False) 
     print(f"dbt build of {why}", flush=True)
     timings["dbt build"] = run_step("dbt build", [bin_path("dbt"), "build", *select], env)
     changed.keep(state, current, built_from)
+    if problems is not None:
+        problems += critical_breaches(current / "run_results.json")
+        if send_alert:
+            timings["alert"] = announce(settings, problems, [], timings["dbt build"])
     return timings
+
+
+def ingest_report(settings: Settings) -> Path:
+    return settings.lake_root / "state" / "ingest-report.json"
+
+
+def announce(settings: Settings, problems: list[str], files: list[dict], seconds: float, failed: bool = False) -> float:
+    """Send what went wrong in this build to the alert destination (lakehouse/alerts.py)."""
+    from ingest.spark import get_session
+
+    started = time.monotonic()
+    target = dbt_target_dir()
+    spark = get_session(settings.spark_remote, "lakehouse-alerts")
+    try:
+        rules, failed_tests = alerts.rules_of(target, spark)
+        breaches = alerts.breaches_of(spark, target)
+    finally:
+        spark.stop()
+    alert = alerts.Alert(
+        run=alerts.run_id(),
+        status="failed" if failed else "completed with problems" if problems else "completed",
+        problems=list(problems),
+        files=files,
+        rules=rules,
+        failed_tests=failed_tests,
+        breaches=breaches,
+        sla=alerts.sla_of(seconds, os.environ),
+    )
+    if alert.worth_sending():
+        print("\n" + alerts.deliver(alert, settings.lake_root / "alerts"), flush=True)
+    return time.monotonic() - started
+
+
+def critical_breaches(run_results: Path) -> list[str]:
+    """A problem when the build's check of the critical data-quality rules
+    found a breach (the rules and their subjects are printed above by dbt)."""
+    if not run_results.exists():
+        return []
+    results = json.loads(run_results.read_text())["results"]
+    return [
+        f"critical data-quality rule(s) breached: {r['failures']} (rpt_platform__data_quality_alerts)"
+        for r in results
+        if r["unique_id"].split(".")[-2:-1] == [CRITICAL_ALERTS_TEST] and r["status"] in ("warn", "fail")
+    ]
 
 
 def build_lineage() -> float:
@@ -170,28 +285,50 @@ def main_job(
     keep_engine: bool,
     every_node: bool = False,
     docs: bool = True,
-) -> None:
+    wait_s: float = 0,
+) -> list[str]:
+    """The main job; returns its problems (none: a clean run)."""
     timings: dict[str, float] = {}
+    problems: list[str] = []
     present = generated_state(settings.landing).get("days")
-    with engine_running(settings, keep_engine):
+    with build_lock(settings, wait_s), engine_running(settings, keep_engine):
         if not present:
             timings["generate"] = generate(settings, list(range(1, days + 1)), scale, seed)
         else:
             print(f"landing data present (days {present}); not regenerating")
-        timings.update(build(settings, target, every_node, docs))
+        timings.update(build(settings, target, every_node, docs, problems))
     summary(settings, timings)
+    return problems
 
 
 def next_day(
-    settings: Settings, target: str | None, keep_engine: bool, every_node: bool = False, docs: bool = True
-) -> int:
+    settings: Settings,
+    target: str | None,
+    keep_engine: bool,
+    every_node: bool = False,
+    docs: bool = True,
+    wait_s: float = 0,
+) -> tuple[int, list[str]]:
+    """Land the next day and build it; returns the day and the run's problems."""
     state = generated_state(settings.landing)
     if not state.get("days"):
         raise StepFailed("no sample data yet: run the main command (`make run`) first")
     day = max(state["days"]) + 1
     timings: dict[str, float] = {}
-    with engine_running(settings, keep_engine):
+    problems: list[str] = []
+    with build_lock(settings, wait_s), engine_running(settings, keep_engine):
         timings["generate"] = generate(settings, [day], state["scale"], state["seed"])
-        timings.update(build(settings, target, every_node, docs))
+        timings.update(build(settings, target, every_node, docs, problems))
     summary(settings, timings)
-    return day
+    return day, problems
+
+
+def report_problems(problems: list[str]) -> bool:
+    """Print how the run ended; True when it had problems."""
+    if not problems:
+        return False
+    print("\ncompleted with problems:", file=sys.stderr)
+    for problem in problems:
+        print(f"  - {problem}", file=sys.stderr)
+    print("  (docs/operations.md: what happens to a bad file or row, and how to replay it)", file=sys.stderr)
+    return True

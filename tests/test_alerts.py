@@ -1,7 +1,8 @@
-"""A critical data-quality alert fails the run and is reported: with the
-quarantine-rate rule tightened (in a copy of the project), the build of the
-alerts model and its parents exits non-zero, prints the breach, and keeps the
-failing alert rows in the audit schema."""
+"""A critical data-quality alert is reported and makes the run end "completed
+with problems", without stopping the build: with the quarantine-rate rule
+tightened (in a copy of the project), the build of the alerts model and its
+parents succeeds, prints the breach, keeps the failing alert rows in the
+audit schema, and the pipeline reads the breach as a problem."""
 
 from __future__ import annotations
 
@@ -11,10 +12,11 @@ import subprocess
 import sys
 
 from conftest import copy_checkout, run
+from lakehouse.pipeline import CRITICAL_ALERTS_TEST, critical_breaches
 from sample_data import generate_days, generated_state
 
 
-def test_a_critical_breach_fails_the_run_and_is_reported(lake, spark, tmp_path):
+def test_a_critical_breach_is_reported_as_a_problem_and_the_build_goes_on(lake, spark, tmp_path):
     if not generated_state(lake.landing).get("days"):
         generate_days(lake.landing, [1], seed=42, scale=0.2)
     run([sys.executable, "-m", "ingest", "load"], check=False)
@@ -37,20 +39,25 @@ def test_a_critical_breach_fails_the_run_and_is_reported(lake, spark, tmp_path):
         "build",
         "-s",
         "+rpt_platform__data_quality_alerts",
+        "--indirect-selection",
+        "cautious",  # not the reconciliations that also read models outside the selection
         "--target-path",
         str(tmp_path / "target"),
     ]
     try:
         result = subprocess.run(cmd, cwd=checkout, env=env, capture_output=True, text=True, timeout=900)
-        assert result.returncode != 0, result.stdout[-3000:]
+        assert result.returncode == 0, result.stdout[-3000:]
         assert "CRITICAL  quarantine_rate_critical" in result.stdout, result.stdout[-3000:]
-        assert "FAIL" in result.stdout and "severity_critical" in result.stdout.replace("'", ""), result.stdout[-3000:]
+        assert "WARN" in result.stdout and CRITICAL_ALERTS_TEST in result.stdout, result.stdout[-3000:]
         results = json.loads((tmp_path / "target" / "run_results.json").read_text())["results"]
         nodes = json.loads((tmp_path / "target" / "manifest.json").read_text())["nodes"]
-        failed = [nodes[r["unique_id"]] for r in results if r["status"] == "fail"]
-        assert [n["name"] for n in failed] == [n["name"] for n in failed if "severity_critical" in n["name"]] != []
-        stored = spark.sql(f"select rule_id from {failed[0]['schema']}.`{failed[0]['alias']}`").collect()
+        assert not [r for r in results if r["status"] in ("error", "fail", "skipped")]
+        warned = [nodes[r["unique_id"]] for r in results if r["status"] == "warn"]
+        critical = [n for n in warned if n["name"] == CRITICAL_ALERTS_TEST]
+        stored = spark.sql(f"select rule_id from {critical[0]['schema']}.`{critical[0]['alias']}`").collect()
         assert {r[0] for r in stored} == {"quarantine_rate_critical"}
+        problems = critical_breaches(tmp_path / "target" / "run_results.json")
+        assert len(problems) == 1 and "critical data-quality rule(s) breached" in problems[0]
     finally:
         subprocess.run(
             [sys.executable, "-m", "lakehouse", "ci-teardown", "--ci-schema", "ci_alerts", "--keep-engine"],

@@ -6,6 +6,7 @@ notifications per environment as the documents set them."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -281,3 +282,68 @@ def test_the_ingest_task_entry_point_runs():
     )
     assert result.returncode == 0, result.stderr
     assert "--landing" in result.stdout and "--domain" in result.stdout
+
+
+def test_a_bad_delivery_does_not_stop_the_build_and_a_failed_run_is_announced():
+    """The dbt task runs after an ingest task that rejected files (it exits 1
+    after loading the rest); a failed run reaches the e-mail and the webhook
+    destination, which every deploy must name (no default)."""
+    bundle, jobs = load_bundle()
+    assert "default" not in bundle["variables"]["alert_destination_id"]
+    for name, (_, job) in jobs.items():
+        for task in job["tasks"]:
+            if "dbt_task" in task:
+                assert {d["task_key"] for d in task["depends_on"]} == {"ingest"} and task["run_if"] == "ALL_DONE"
+        hooks = job["webhook_notifications"]["on_failure"]
+        assert [hook["id"] for hook in hooks] == ["${var.alert_destination_id}"], name
+        assert job["max_concurrent_runs"] == 1, name
+
+
+def _selected(manifest: dict, command: str) -> set[str]:
+    """The nodes `dbt build --select group:a+ ... --exclude group:b+ ...` builds."""
+
+    def grown(groups: list[str]) -> set[str]:
+        found = {uid for uid, n in manifest["nodes"].items() if n.get("group") in groups}
+        frontier = list(found)
+        while frontier:
+            for child in manifest["child_map"].get(frontier.pop(), []):
+                if child not in found and child in manifest["nodes"]:
+                    found.add(child)
+                    frontier.append(child)
+        return found
+
+    words = command.split()
+    select = words[words.index("--select") + 1 :]
+    exclude = select[select.index("--exclude") + 1 :] if "--exclude" in select else []
+    select = select[: select.index("--exclude")] if exclude else select
+    assert all(w.startswith("group:") and w.endswith("+") for w in select + exclude), command
+    built = grown([w[6:-1] for w in select]) - grown([w[6:-1] for w in exclude])
+    return {uid for uid in built if manifest["nodes"][uid]["resource_type"] in ("model", "snapshot", "seed")}
+
+
+def test_no_two_jobs_build_the_same_table(tmp_path):
+    """Two jobs that both built a table could replace it at the same moment
+    (the hourly cx job and the daily job start at the same minute)."""
+    subprocess.run(
+        [sys.executable, "-m", "dbt.cli.main", "parse", "--profiles-dir", str(REPO)]
+        + ["--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs"), "--no-partial-parse"],
+        cwd=REPO,
+        check=True,
+        capture_output=True,
+    )
+    manifest = json.loads((tmp_path / "target" / "manifest.json").read_text())
+    _, jobs = load_bundle()
+    built = {
+        name: _selected(manifest, " ".join(t["dbt_task"]["commands"]))
+        for name, (_, job) in jobs.items()
+        for t in job["tasks"]
+        if "dbt_task" in t
+    }
+    names = sorted(built)
+    for i, a in enumerate(names):
+        for b in names[i + 1 :]:
+            assert not built[a] & built[b], (a, b, sorted(built[a] & built[b])[:5])
+    shared = "model.lakehouse.dim_shared__customers"
+    assert shared in built["lakehouse_cx"]  # and still built by one of them
+    everything = {u for u, n in manifest["nodes"].items() if n["resource_type"] in ("model", "snapshot")}
+    assert everything <= set().union(*built.values())  # every table is some job's

@@ -171,3 +171,130 @@ def test_every_gold_model_rebuilt_in_full_says_why():
         incremental = re.search(r"materialized\s*=\s*['\"]?incremental", sql.read_text()) is not None
         rebuilt = "Rebuilt in full" in descriptions[sql.stem]
         assert rebuilt != incremental, f"{sql.stem}: incremental={incremental}, description says rebuilt={rebuilt}"
+
+
+# Error-severity tests that are not primary keys: invariants the pipeline owns
+# (values it computes, filters or guarantees), never a value a delivery
+# controls. (model, test, column) -> why the pipeline owns it.
+PIPELINE_INVARIANTS = {
+    ("fct_contact_center__interactions", "accepted_range", "valid_duration_minutes"): "only valid durations are kept",
+    ("fct_contact_center__interactions", "accepted_values", "resolution_status"): "derived: Resolved or not",
+    ("fct_contact_center__interactions", "not_null", "agent_id"): "required by ingest",
+    ("fct_ecommerce__orders", "accepted_range", "order_amount"): "HIGH-severity orders are excluded from gold",
+    ("fct_ecommerce__orders", "accepted_values", "revenue_exclusion_reason"): "derived from the validation",
+    ("fct_ecommerce__orders", "accepted_values", "season"): "derived from the order date",
+    ("fct_ecommerce__orders", "accepted_values", "validation_severity"): "gold keeps severities below HIGH",
+    ("fct_ecommerce__orders", "not_null", "customer_id"): "required by ingest",
+    ("fct_ecommerce__orders", "not_null", "product_id"): "required by ingest",
+    ("int_cx__survey_features", "accepted_range", "nps_score"): "out-of-range scores are nulled",
+    ("int_cx__survey_features", "accepted_range", "satisfaction_score"): "out-of-range scores are nulled",
+    ("int_ecommerce__orders_validated", "accepted_values", "validation_severity"): "derived from the rules seed",
+    ("int_ecommerce__orders_validated", "not_null", "validation_severity"): "derived: NONE when no rule failed",
+    ("int_retail__customers_enriched", "not_null", "customer_segment"): "derived from the segment seed",
+    ("int_retail__customers_enriched", "relationships", "customer_segment"): "derived from the segment seed",
+    ("int_retail__data_quality_report", "accepted_values", "null_key_rows"): "keys are required by ingest",
+    ("int_retail__transactions_completed", "accepted_values", "status"): "the model keeps completed ones",
+    ("rpt_contact_center__agent_dashboard", "accepted_range", "resolution_rate"): "a share the model computes",
+    ("rpt_contact_center__team_performance", "accepted_range", "resolution_rate"): "a share the model computes",
+    ("rpt_cx__channel_segment_aggregations", "accepted_range", "net_promoter_score"): "NPS of valid answers",
+    ("rpt_cx__survey_metrics", "accepted_range", "avg_nps"): "average of valid answers",
+    ("rpt_cx__survey_metrics", "accepted_range", "avg_satisfaction"): "average of valid answers",
+    ("rpt_cx__survey_metrics", "accepted_range", "net_promoter_score"): "NPS of valid answers",
+    ("rpt_ecommerce__analytics_summary", "accepted_range", "profit_margin"): "from the category margins seed",
+    ("rpt_ecommerce__customer_analytics", "accepted_range", "total_orders"): "a count",
+    ("rpt_ecommerce__customer_analytics", "not_null", "customer_segment"): "derived from the segment seed",
+    ("rpt_ecommerce__customer_analytics", "relationships", "customer_segment"): "derived from the segment seed",
+    ("rpt_ecommerce__product_analytics", "accepted_range", "revenue_percentile"): "a percentile",
+    ("rpt_ecommerce__product_analytics", "not_null", "performance_category"): "derived from the seed",
+    ("rpt_ecommerce__product_analytics", "relationships", "performance_category"): "derived from the seed",
+    ("rpt_ecommerce__segment_analysis", "accepted_range", "revenue_share"): "a share",
+    ("rpt_ecommerce__validation_results", "accepted_range", "records_checked"): "a count of checked rows",
+    ("rpt_ecommerce__validation_results", "accepted_values", "severity"): "from the rules seed",
+    ("rpt_ecommerce__validation_results", "relationships", "rule_id"): "from the rules seed",
+    ("rpt_media__executive_summary", "accepted_range", "error_rate"): "a share",
+    ("rpt_platform__data_quality_alerts", "relationships", "rule_id"): "from the alert rules seed",
+    ("rpt_platform__processing_log", "accepted_values", "batch_status"): "derived from the file log",
+    ("rpt_platform__processing_log", "expression_is_true", None): "ingest balances every file's rows",
+    ("rpt_retail__device_analytics", "accepted_range", "completion_rate"): "a share",
+    ("stg_contact_center__interactions", "not_null", "agent_id"): "required by ingest",
+    ("stg_cx__feedback", "not_null", "customer_id"): "required by ingest",
+    ("stg_cx__surveys", "not_null", "customer_id"): "required by ingest",
+    ("stg_cx__surveys", "not_null", "satisfaction_category"): "derived for valid scores (where is_valid)",
+    ("stg_ecommerce__customers", "accepted_values", "lifecycle_stage"): "derived from dates",
+    ("stg_ecommerce__customers", "not_null", "is_valid_email"): "a coalesced flag",
+    ("stg_ecommerce__customers", "not_null", "is_valid_phone"): "a coalesced flag",
+    ("stg_ecommerce__customers", "not_null", "lifecycle_stage"): "derived from dates",
+    ("stg_ecommerce__inventory", "not_null", "product_id"): "required by ingest",
+    ("stg_ecommerce__orders", "not_null", "_ingested_at"): "stamped by ingest",
+    ("stg_ecommerce__orders", "not_null", "customer_id"): "required by ingest",
+    ("stg_ecommerce__orders", "not_null", "is_valid_amount"): "a coalesced flag",
+    ("stg_ecommerce__orders", "not_null", "is_valid_currency"): "a coalesced flag",
+    ("stg_ecommerce__orders", "not_null", "is_valid_shipping_address"): "a coalesced flag",
+    ("stg_ecommerce__orders", "not_null", "product_id"): "required by ingest",
+    ("stg_ecommerce__products", "accepted_values", "lifecycle_stage"): "derived from dates and the flag",
+    ("stg_ingest__file_log", "not_null", "source_name"): "written by ingest",
+    ("stg_media__delivery", "not_null", "asset_id"): "required by ingest",
+    ("stg_media__metrics", "not_null", "asset_id"): "required by ingest",
+    ("stg_media__metrics", "not_null", "metric_date"): "required by ingest",
+    ("stg_retail__customers", "accepted_values", "age_band"): "derived from the age",
+    ("stg_retail__transactions", "not_null", "customer_id"): "required by ingest",
+    ("stg_retail__transactions", "not_null", "product_id"): "required by ingest",
+}
+# warn tests that report on the lake rather than judge delivered rows
+REPORTS = {("rpt_platform__data_quality_alerts", "expression_is_true", None)}
+
+
+@pytest.fixture(scope="module")
+def manifest(tmp_path_factory) -> dict:
+    target = tmp_path_factory.mktemp("manifest")
+    run(
+        [str(BIN / "dbt"), "parse", "--profiles-dir", str(REPO), "--target-path", str(target / "target")]
+        + ["--log-path", str(target / "logs"), "--no-partial-parse"]
+    )
+    return json.loads((target / "target" / "manifest.json").read_text())
+
+
+def _tests(manifest: dict):
+    """(node, model name, test kind, column) of every data test on a model."""
+    keyed = {
+        (n["attached_node"], n["test_metadata"]["kwargs"].get("column_name"))
+        for n in manifest["nodes"].values()
+        if n["resource_type"] == "test" and (n.get("test_metadata") or {}).get("name") == "unique"
+    }
+    for node in manifest["nodes"].values():
+        attached = node.get("attached_node") or ""
+        if node["resource_type"] != "test" or not attached.startswith("model."):
+            continue
+        kind = (node.get("test_metadata") or {}).get("name", "singular")
+        column = (node.get("test_metadata") or {}).get("kwargs", {}).get("column_name")
+        primary_key = kind in ("unique", "not_null") and (attached, column) in keyed
+        if kind in ("singular", "equal_rowcount") or primary_key:  # reconciliation between layers, keys
+            continue
+        yield node, attached.split(".")[-1], kind, column
+
+
+def test_no_error_test_judges_a_value_a_delivery_controls(manifest):
+    """Every error-severity test on a model is a primary key, a reconciliation
+    or a listed pipeline invariant; a rule on delivered values warns or drops."""
+    errors = {
+        (model, kind, column)
+        for node, model, kind, column in _tests(manifest)
+        if node["config"]["severity"].lower() == "error"
+    }
+    assert not errors - set(PIPELINE_INVARIANTS), "delivered values need an action (warn or drop)"
+    assert not set(PIPELINE_INVARIANTS) - errors, "a listed invariant no longer exists: remove it"
+
+
+def test_every_warn_rule_has_an_action_and_every_drop_rule_a_model_that_drops(manifest):
+    models = {n["name"]: n for n in manifest["nodes"].values() if n["resource_type"] == "model"}
+    for node, model, kind, column in _tests(manifest):
+        action = (node["config"].get("meta") or {}).get("action")
+        if node["config"]["severity"].lower() == "error" or (model, kind, column) in REPORTS:
+            assert action is None, node["name"]
+            continue
+        assert action in ("warn", "drop"), f"{node['name']}: a warn test says its action (meta.action)"
+        if action == "warn":
+            assert node["config"]["store_failures"], f"{node['name']}: a warn rule keeps its failing rows"
+        else:
+            assert "passes_drop_rules()" in models[model]["raw_code"], f"{model} does not drop {node['name']}"
+            assert kind in ("not_null", "accepted_values", "accepted_range", "relationships", "expression_is_true")

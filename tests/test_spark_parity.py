@@ -25,8 +25,10 @@ from dataclasses import replace
 
 import pytest
 
+from bad_deliveries import check_bad_day, land_bad_day
 from conftest import SCALE, free_port, make_settings, run
 from lakehouse import engine
+from lakehouse.cli import EXIT_WITH_PROBLEMS
 from lakehouse.settings import delta_jars_present
 
 RUN_DEPENDENT = {"batch_id", "source_batch_key", "processing_latency_minutes"}
@@ -171,6 +173,32 @@ def test_every_snapshot_has_the_same_versions_on_sail_and_on_spark(lakes):
     assert snapshots == built_tables(spark, "snapshot", "snapshots")
     assert len(snapshots) == 11
     differences = compare(lakes, snapshots)
+    assert not differences, "\n".join(differences)
+
+
+def test_a_bad_day_builds_the_same_valid_rows_on_both_engines(lakes):
+    """A rejected file and rows breaking each kind of rule in every domain
+    (tests/bad_deliveries.py), landed on both lakes: each builds every
+    domain's gold from the valid rows, counts and quarantines the bad ones,
+    ends "completed with problems", and their gold is the same."""
+    from pyspark.sql import SparkSession
+
+    for settings in lakes:
+        expected = land_bad_day(settings.landing)
+        result = run(
+            [sys.executable, "-m", "lakehouse", "run", "--keep-engine", "--no-docs"],
+            env=lake_env(settings),
+            check=False,
+        )
+        assert result.returncode == EXIT_WITH_PROBLEMS, (settings.engine, result.stdout[-3000:], result.stderr[-3000:])
+        assert "no alert destination configured" in result.stdout
+        alert = json.loads(max((settings.lake_root / "alerts").glob("*.json")).read_text())
+        session = SparkSession.builder.remote(settings.spark_remote).create()
+        try:
+            check_bad_day(result.stdout, expected, session, alert)
+        finally:
+            session.stop()
+    differences = compare(lakes, built_tables(lakes[0], "model", "gold"))
     assert not differences, "\n".join(differences)
 
 

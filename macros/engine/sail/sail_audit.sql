@@ -1,6 +1,6 @@
-{#- The history table is appended to, never replaced, so one fixed folder
+{#- Tables the project appends to and never replaces (the test-results
+    history, the rule outcomes, the rule quarantine) live in one fixed folder
     (quirk 4: an explicit location under the lake root). -#}
-{% macro sail__create_test_results_history(relation) -%}
-  {{ default__create_test_results_history(relation) }}
+{% macro sail__append_only_table_location(relation) -%}
   location '{{ sail_schema_location(relation.schema) }}/{{ relation.identifier }}'
 {%- endmacro %}

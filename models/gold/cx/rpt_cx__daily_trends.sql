@@ -6,6 +6,9 @@ with
 
 surveys as (
     select * from {{ ref('stg_cx__surveys') }}
+    -- a response without a timestamp is on no day: it counts in the survey
+    -- metrics, not in the trend (a warn rule on stg_cx__surveys flags it)
+    where response_date is not null
 ),
 
 daily as (

@@ -1,5 +1,6 @@
 {#- One row per response_id with a satisfaction score (document: dedup on
-    response_id, drop responses without satisfaction_score), its satisfaction
+    response_id, drop responses without satisfaction_score: a drop rule, so
+    they are quarantined and counted, _cx__models.yml), its satisfaction
     category (High >= 8, Medium >= 5, Low) and NPS band. Out-of-range scores
     (outside 0-10) are kept and flagged; metrics leave them out. Incremental
     merge on response_id. -#}
@@ -29,9 +30,9 @@ scored as (
     select
         latest.*,
         latest.satisfaction_score between 0 and 10 as is_valid_satisfaction,
-        coalesce(latest.nps_score between 0 and 10, false) as is_valid_nps
+        -- a skipped answer (null) is neither valid nor invalid: the question is optional
+        latest.nps_score between 0 and 10 as is_valid_nps
     from latest
-    where latest.satisfaction_score is not null
 ),
 
 final as (
@@ -71,3 +72,4 @@ final as (
 )
 
 select * from final
+where {{ passes_drop_rules() }}

@@ -1,12 +1,19 @@
 {#- The document's silver.delivery: one row per delivery session (duplicates
     dropped), with error and bitrate validation and quality measures.
-    Incremental merge on delivery_id. -#}
+    Incremental merge on delivery_id. A session of an asset, device or
+    location that silver does not know is left out and quarantined with its
+    drop rule (_media__models.yml, macros/quality/expectations.sql). -#}
 {{
     config(
         materialized=incremental_where_supported(),
         unique_key='delivery_id',
     )
 }}
+
+-- the drop rules' parents, built before this model:
+-- depends_on: {{ ref('stg_media__assets') }}
+-- depends_on: {{ ref('stg_media__devices') }}
+-- depends_on: {{ ref('stg_media__geo') }}
 
 with
 
@@ -51,3 +58,4 @@ final as (
 )
 
 select * from final
+where {{ passes_drop_rules() }}

@@ -1,12 +1,18 @@
 {#- One row per transaction_id (the latest delivery wins), with the document's
     temporal features. Incremental merge on transaction_id over the bronze rows
-    ingested since the newest one already built, less the lookback window. -#}
+    ingested since the newest one already built, less the lookback window. A
+    transaction of a customer or product silver does not know is left out and
+    quarantined with its drop rule (_retail__models.yml). -#}
 {{
     config(
         materialized=incremental_where_supported(),
         unique_key='transaction_id',
     )
 }}
+
+-- the drop rules' parents, built before this model:
+-- depends_on: {{ ref('stg_retail__customers') }}
+-- depends_on: {{ ref('stg_retail__products') }}
 
 with
 
@@ -53,3 +59,4 @@ final as (
 )
 
 select * from final
+where {{ passes_drop_rules() }}

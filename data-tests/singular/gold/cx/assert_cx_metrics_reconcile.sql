@@ -1,5 +1,6 @@
--- Responses per survey type sum to the silver responses and to the daily
--- trend responses.
+-- Responses per survey type sum to the silver responses; the daily trend's
+-- responses sum to the silver responses that have a day (a response without
+-- a timestamp is on no day).
 with
 
 metrics as (
@@ -7,7 +8,10 @@ metrics as (
 ),
 
 silver as (
-    select count(*) as responses from {{ ref('stg_cx__surveys') }}
+    select
+        count(*) as responses,
+        count(response_date) as dated_responses
+    from {{ ref('stg_cx__surveys') }}
 ),
 
 trends as (
@@ -22,7 +26,7 @@ final as (
     from metrics
     cross join silver
     cross join trends
-    where metrics.responses != silver.responses or trends.responses != silver.responses
+    where metrics.responses != silver.responses or trends.responses != silver.dated_responses
 )
 
 select * from final
