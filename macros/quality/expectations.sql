@@ -85,27 +85,44 @@
     out, one per rule each failed, appended to the layer's quarantine. The
     model's own compiled SQL selects its candidate rows (its drop condition
     replaced by `true`); each rule's condition stays in a WHERE, where every
-    engine takes a subquery (engine note 41). -#}
+    engine takes a subquery (engine note 41). A delivered row (the model's
+    unique key and the row's `_ingested_at`) is quarantined once per rule: a
+    rebuild or full refresh that drops it again adds nothing. -#}
 {% macro quarantine_dropped_rows() -%}
   {%- set rules = drop_rules() -%}
   {%- if not rules or not execute -%}{{ return('') }}{%- endif -%}
   {%- set keep = passes_drop_rules() -%}
   {%- set code = model.compiled_code or '' -%}
-  {%- if keep not in code -%}
-    {{- exceptions.raise_compiler_error(model.name ~ ' has drop rules but no `where {{ passes_drop_rules() }}`') -}}
+  {%- set key = model.config.get('unique_key') -%}
+  {%- if keep not in code or not key or key is not string -%}
+    {{- exceptions.raise_compiler_error(
+          model.name ~ ' has drop rules: it needs a single-column unique_key and `where passes_drop_rules()`') -}}
   {%- endif -%}
-  insert into {{ rule_quarantine_relation(this.schema) }}
-  {% for rule in rules -%}
-  select
-    '{{ model.name }}' as model_name,
-    '{{ rule.name }}' as rule_name,
-    'drop' as action,
-    to_json(struct(*)) as row_json,
-    {{ build_stamp() }} as quarantined_at
-  from ({{ code | replace(keep, 'true') }}) as candidates
-  where not {{ rule_passes(rule) }}
-  {% if not loop.last %}union all{% endif %}
-  {% endfor %}
+  {%- set quarantine = rule_quarantine_relation(this.schema) -%}
+  insert into {{ quarantine }}
+  select * from (
+    {% for rule in rules -%}
+    select
+      '{{ model.name }}' as model_name,
+      '{{ rule.name }}' as rule_name,
+      'drop' as action,
+      cast({{ key }} as string) as row_key,
+      _ingested_at as row_ingested_at,
+      to_json(struct(*)) as row_json,
+      {{ build_stamp() }} as quarantined_at
+    from ({{ code | replace(keep, 'true') }}) as candidates
+    where not {{ rule_passes(rule) }}
+    {% if not loop.last %}union all{% endif %}
+    {% endfor %}
+  ) as dropped
+  where not exists (
+    select 1 from {{ quarantine }} as kept
+    where
+      kept.model_name = dropped.model_name
+      and kept.rule_name = dropped.rule_name
+      and kept.row_key = dropped.row_key
+      and kept.row_ingested_at = dropped.row_ingested_at
+  )
 {%- endmacro %}
 
 
@@ -138,6 +155,8 @@
     model_name string,
     rule_name string,
     action string,
+    row_key string,
+    row_ingested_at timestamp,
     row_json string,
     quarantined_at timestamp
   ) using {{ env_var('LAKE_TABLE_FORMAT', 'delta') }}
