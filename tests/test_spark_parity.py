@@ -2,7 +2,9 @@
 Spark (pyspark's distribution with Delta Lake's jars; a Spark Connect driver
 executing locally, `local[2]`), both on Delta: every gold table has the same
 rows, and every snapshot the same versions (the tracked values of each closed
-and current version).
+and current version). Then a bad day (tests/bad_deliveries.py) lands on both:
+each builds every domain from the valid rows and ends "completed with
+problems", with the same gold; and a clean day after it ends clean on both.
 
 Each engine gets its own lake in a temporary folder, started and stopped by the
 project's own commands. The results, not the cluster, are under test: a
@@ -25,7 +27,7 @@ from dataclasses import replace
 
 import pytest
 
-from bad_deliveries import check_bad_day, land_bad_day
+from bad_deliveries import TAG, check_bad_day, land_bad_day
 from conftest import SCALE, free_port, make_settings, run
 from lakehouse import engine
 from lakehouse.cli import EXIT_WITH_PROBLEMS
@@ -200,6 +202,20 @@ def test_a_bad_day_builds_the_same_valid_rows_on_both_engines(lakes):
             session.stop()
     differences = compare(lakes, built_tables(lakes[0], "model", "gold"))
     assert not differences, "\n".join(differences)
+
+
+def test_a_clean_day_after_the_bad_one_builds_normally_on_both_engines(lakes):
+    """Nobody touches the landing zone: the rejected files are held, not
+    read again, and the next day's run ends clean."""
+    for settings in lakes:
+        result = run(
+            [sys.executable, "-m", "lakehouse", "next-day", "--keep-engine", "--no-docs"],
+            env=lake_env(settings),
+            check=False,
+        )
+        assert result.returncode == 0, (settings.engine, result.stdout[-3000:], result.stderr[-3000:])
+        held = [line for line in result.stdout.splitlines() if TAG in line and " held " in line]
+        assert len(held) == 5, (settings.engine, result.stdout[-3000:])
 
 
 def test_spark_stops_from_the_project_command(lakes):
