@@ -53,6 +53,31 @@ class Stat:
         return cls(st.st_size, st.st_mtime_ns)
 
 
+# what a text source's file is when it starts with these bytes instead of text
+NOT_TEXT = (
+    (b"\xff\xfe\x00\x00", "encoded as UTF-32 (it starts with its byte-order mark): re-deliver it as UTF-8"),
+    (b"\x00\x00\xfe\xff", "encoded as UTF-32 (it starts with its byte-order mark): re-deliver it as UTF-8"),
+    (b"\xff\xfe", "encoded as UTF-16 (it starts with its byte-order mark): re-deliver it as UTF-8"),
+    (b"\xfe\xff", "encoded as UTF-16 (it starts with its byte-order mark): re-deliver it as UTF-8"),
+    (b"PK\x03\x04", "a zip archive (an Excel workbook, or a zipped file), not text: deliver the file itself"),
+    (b"PAR1", "a parquet file, not text: this source reads text"),
+    (b"%PDF", "a PDF document, not text"),
+)
+
+
+def _refuse_binary(head: bytes, gzipped: bool) -> None:
+    """A text source's file that is plainly something else, named."""
+    if head.startswith(GZIP_MAGIC):
+        raise FileProblem(
+            "compressed twice: the content of this .gz file is itself gzip; deliver it compressed once"
+            if gzipped
+            else "gzip-compressed, but its name does not end in .gz: deliver it as <name>.gz"
+        )
+    for magic, what in NOT_TEXT:
+        if head.startswith(magic):
+            raise FileProblem(what)
+
+
 def _opener(path: Path):
     return gzip.open(path, "rb") if path.name.endswith(".gz") else open(path, "rb")
 
@@ -66,12 +91,8 @@ def take_snapshot(path: Path, into: Path, text: bool) -> Snapshot:
     try:
         with _opener(path) as src, open(into, "wb") as dst:
             for block in iter(lambda: src.read(BLOCK), b""):
-                if offset == 0 and text and block.startswith(GZIP_MAGIC):
-                    raise FileProblem(
-                        "compressed twice: the content of this .gz file is itself gzip; deliver it compressed once"
-                        if gzipped
-                        else "gzip-compressed, but its name does not end in .gz: deliver it as <name>.gz"
-                    )
+                if offset == 0 and text:
+                    _refuse_binary(block, gzipped)
                 digest.update(block)
                 dst.write(block)
                 if text and problem is None:
@@ -128,6 +149,9 @@ class Inventory:
     files: dict[str, list[str]] = field(default_factory=dict)  # source name -> relative paths
     triggers: list[str] = field(default_factory=list)
     folders: dict[str, list[str]] = field(default_factory=dict)  # source name -> relative paths
+    # source name -> (relative path, why): a file meant for a source whose name
+    # it misses (letter case, a compression the source does not read)
+    misnamed: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     ignored: list[tuple[str, str]] = field(default_factory=list)  # (relative path, reason)
 
 
@@ -162,14 +186,38 @@ def raw_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _why_ignored(rel: str, entry: Path, sources: list[Source], trigger_globs: set[str]) -> str:
-    every = [p for s in sources for p in _patterns(s)] + sorted(trigger_globs)
+# compressions and archives no source reads: a file named like a source's
+# files plus one of these is that source's, delivered in a form it cannot read
+UNREAD_SUFFIXES = (".gz", ".bz2", ".xz", ".zst", ".lz4", ".zip", ".7z", ".tar", ".tgz", ".Z")
+
+
+def _misnamed(rel: str, sources: list[Source]) -> tuple[str, str] | None:
+    """(source, why) when a file is plainly meant for a source whose name it misses."""
+    for source in sources:
+        if any(matches(rel.lower(), p.lower()) for p in _patterns(source)):
+            return source.name, (
+                f"its name matches {source.path} only when letter case is ignored: "
+                "rename it (patterns are case-sensitive)"
+            )
+    for suffix in UNREAD_SUFFIXES:
+        if rel.endswith(suffix):
+            for source in sources:
+                if matches(rel[: -len(suffix)], source.path):
+                    readable = "uncompressed or gzipped (.gz)" if source.format != "parquet" else "uncompressed"
+                    return (
+                        source.name,
+                        f"compressed as {suffix}, which {source.name} does not read: deliver it {readable}",
+                    )
+    return None
+
+
+def _why_ignored(rel: str, entry: Path, trigger_globs: set[str]) -> str:
     if entry.is_symlink() and not entry.exists():
         return "a dangling symbolic link"
     if not entry.is_file():
         return "not a regular file"
-    if any(matches(rel.lower(), p.lower()) for p in every):
-        return "its name matches a source pattern only when case is ignored (patterns are case-sensitive)"
+    if any(matches(rel.lower(), g.lower()) for g in trigger_globs):
+        return "its name matches a trigger pattern only when case is ignored (patterns are case-sensitive)"
     return "matches no source in ingest/sources.yml"
 
 
@@ -177,7 +225,11 @@ def inventory(root: Path, sources: list[Source]) -> Inventory:
     """Walk the landing root once and say what every entry is. Folders that are
     symbolic links are followed (a source folder may be a mount elsewhere),
     each real folder once."""
-    found = Inventory(files={s.name: [] for s in sources}, folders={s.name: [] for s in sources})
+    found = Inventory(
+        files={s.name: [] for s in sources},
+        folders={s.name: [] for s in sources},
+        misnamed={s.name: [] for s in sources},
+    )
     trigger_globs = {s.trigger for s in sources if s.trigger}
     seen = {os.path.realpath(root)}
     for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
@@ -206,7 +258,11 @@ def inventory(root: Path, sources: list[Source]) -> Inventory:
                 else:  # sources.yml keeps patterns disjoint; the first one wins
                     found.files[owners[0]].append(rel)
                 continue
-            found.ignored.append((rel, _why_ignored(rel, entry, sources, trigger_globs)))
+            meant = _misnamed(rel, sources) if entry.is_file() else None
+            if meant:
+                found.misnamed[meant[0]].append((rel, meant[1]))
+            else:
+                found.ignored.append((rel, _why_ignored(rel, entry, trigger_globs)))
     return found
 
 

@@ -128,6 +128,9 @@ class Loader:
         report = RunReport(self.run_id)
         try:
             found = inventory(self.root, list(self.config.sources.values()))
+            for name, entries in found.misnamed.items():  # `ignore` in sources.yml wins
+                found.ignored += [(rel, why) for rel, why in entries if self._listed_as_ignored(rel)]
+                found.misnamed[name] = [(rel, why) for rel, why in entries if not self._listed_as_ignored(rel)]
             report.results += [self._ignored(shown_path(rel), why) for rel, why in found.ignored]
             wanted = {s.trigger for s in sources if s.trigger}
             triggers = [rel for rel in found.triggers if any(matches(rel, g) for g in wanted)]
@@ -149,15 +152,20 @@ class Loader:
         """One source's files; an error outside any one file (the file log cannot
         be read) is that source's outcome, and the other sources still load."""
         try:
-            return self.load_source(source, found.files[source.name], gate, moving, found.folders[source.name])
+            return self.load_source(
+                source, found.files[source.name], gate, moving, found.folders[source.name], found.misnamed[source.name]
+            )
         except Exception as err:  # noqa: BLE001 - the per-source boundary
             message = f"{NOT_THE_CONTENT}the source's files were not read ({_first_line(err)})"
             return [self._notice(FileResult(source.name, source.path, "rejected", message=message), source.domain)]
 
     def _ignored(self, rel: str, why: str) -> FileResult:
-        if any(matches(rel, g) for g in self.config.ignore):
+        if self._listed_as_ignored(rel):
             why = "listed under ignore in ingest/sources.yml"
         return self._notice(FileResult("-", rel, "ignored", message=why))
+
+    def _listed_as_ignored(self, rel: str) -> bool:
+        return any(matches(rel, g) for g in self.config.ignore)
 
     def _notice(self, result: FileResult, domain: str | None = None) -> FileResult:
         self._notices.append(self._entry(result, domain))
@@ -233,9 +241,14 @@ class Loader:
         gate: dict[str, str],
         moving: dict[str, str],
         folders: list[str] = (),
+        misnamed: list[tuple[str, str]] = (),
     ) -> list[FileResult]:
-        states = self.bronze.file_states(source) if files or folders else {}
+        states = self.bronze.file_states(source) if files or folders or misnamed else {}
         results = [self._folder(source, rel, states.get(shown_path(rel))) for rel in folders]
+        results += [
+            self._refuse(source, rel, raw_sha256(self.root / rel), why, states.get(shown_path(rel)))
+            for rel, why in misnamed
+        ]
         loaded = {st.sha256: path for path, st in states.items() if st.status in ("loaded", "duplicate")}
         by_case = {listed.lower(): (listed, batch) for listed, batch in gate.items()}
         for rel in files:
@@ -263,13 +276,15 @@ class Loader:
     def _folder(self, source: Source, rel: str, prior: FileState | None) -> FileResult:
         """A folder named like one of the source's files: rejected, and held while its listing is the same."""
         path = self.root / rel
-        out = _Outcome(source, rel, None, sha256=folder_sha256(path))
         parts = [p for p in path.iterdir() if p.name.startswith("part-")]
         spark = f" (a Spark output folder: {len(parts)} part file(s))" if parts or (path / "_SUCCESS").exists() else ""
-        held = self._held(out, prior)
-        if held:
-            return held
-        return self._reject(out, f"a folder where a file is expected{spark}: deliver its data as one file")
+        why = f"a folder where a file is expected{spark}: deliver its data as one file"
+        return self._refuse(source, rel, folder_sha256(path), why, prior)
+
+    def _refuse(self, source: Source, rel: str, sha256: str, why: str, prior: FileState | None) -> FileResult:
+        """An entry meant for the source that it cannot read: rejected, then held while its content is the same."""
+        out = _Outcome(source, rel, None, sha256=sha256)
+        return self._held(out, prior) or self._reject(out, why)
 
     def _held(self, out: _Outcome, prior: FileState | None) -> FileResult | None:
         """The same content was rejected before for what it holds: not read again."""

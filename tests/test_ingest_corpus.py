@@ -9,6 +9,7 @@ Each case loads into a bronze schema of its own on the session's engine.
 
 from __future__ import annotations
 
+import bz2
 import dataclasses
 import gzip
 import json
@@ -944,6 +945,56 @@ CASES = [
         {"notes_\\xff\\xfe.txt": "ignored", CX.format(1): "loaded"},
         [("c1",)],
     ),
+    Case(
+        "file_name_in_another_letter_case_is_announced",
+        "cx_customers",
+        {"cx/customers/CUSTOMERS_1.CSV": cx_file(cx_row("c1")), CX.format(2): cx_file(cx_row("c2"))},
+        {"cx/customers/CUSTOMERS_1.CSV": "rejected", CX.format(2): "loaded"},
+        [("c2",)],
+        message={"cx/customers/CUSTOMERS_1.CSV": "only when letter case is ignored: rename it"},
+    ),
+    Case(
+        "csv_compressed_as_bz2_is_announced",
+        "cx_customers",
+        {CX.format(1) + ".bz2": bz2.compress(cx_file(cx_row("c1"))), CX.format(2): cx_file(cx_row("c2"))},
+        {CX.format(1) + ".bz2": "rejected", CX.format(2): "loaded"},
+        [("c2",)],
+        message={CX.format(1) + ".bz2": "compressed as .bz2, which cx_customers does not read"},
+    ),
+    Case(
+        "parquet_gzipped_is_announced",
+        "retail_products",
+        {PRODUCTS.format(1) + ".gz": gzip.compress(products())},
+        {PRODUCTS.format(1) + ".gz": "rejected"},
+        [],
+        ("product_id",),
+        message={PRODUCTS.format(1) + ".gz": "deliver it uncompressed"},
+    ),
+    Case(
+        "csv_encoded_as_utf16",
+        "cx_customers",
+        {CX.format(1): cx_file(cx_row("c1")).decode().encode("utf-16")},
+        {CX.format(1): "rejected"},
+        [],
+        message={CX.format(1): "encoded as UTF-16"},
+    ),
+    Case(
+        "csv_that_is_an_excel_workbook",
+        "cx_customers",
+        {CX.format(1): b"PK\x03\x04\x14\x00\x06\x00" + b"\x00" * 40},
+        {CX.format(1): "rejected"},
+        [],
+        message={CX.format(1): "a zip archive (an Excel workbook"},
+    ),
+    Case(
+        "json_that_is_a_parquet_file",
+        "cx_surveys",
+        {SURVEYS.format(1): parquet(pa.table({"response_id": ["r1"]}))},
+        {SURVEYS.format(1): "rejected"},
+        [],
+        ("response_id",),
+        message={SURVEYS.format(1): "a parquet file, not text"},
+    ),
     # --- JSON ------------------------------------------------------------------------
     Case(
         "json_keys_in_another_letter_case",
@@ -1229,7 +1280,8 @@ def unmatched_entries(spark, landing, load):
     (landing / "cx/customers/customers_5.csv").symlink_to(landing / "nowhere.csv")
     report = load()
     ignored = {r.file: r.message for r in report.results if r.status == "ignored"}
-    assert "case is ignored" in ignored["cx/customers/CUSTOMERS_2.CSV"]
+    misnamed = {r.file: r for r in report.results}["cx/customers/CUSTOMERS_2.CSV"]
+    assert misnamed.status == "rejected" and "only when letter case is ignored" in misnamed.message
     assert "matches no source" in ignored["cx/customers/customers_3.txt"]
     folder = {r.file: r for r in report.results}["cx/customers/customers_4.csv"]
     assert folder.status == "rejected" and "a folder where a file is expected" in folder.message
