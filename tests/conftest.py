@@ -179,3 +179,17 @@ def pytest_terminal_summary(terminalreporter):
                 f"dbt adapter suite on {engine_name}: {counts['passed']} passed, {counts['xfailed']} expected to "
                 f"fail (engine notes), {counts['failed'] + counts['error']} failed"
             )
+
+
+@pytest.fixture(scope="session")
+def local_manifest(tmp_path_factory) -> dict:
+    """The project's manifest for the local target, parsed offline once per test process."""
+    import json
+
+    where = tmp_path_factory.mktemp("local_manifest")
+    dbt = str(Path(sys.executable).parent / "dbt")
+    run(
+        [dbt, "parse", "--profiles-dir", str(REPO), "--target-path", str(where / "target")]
+        + ["--log-path", str(where / "logs"), "--no-partial-parse"]
+    )
+    return json.loads((where / "target" / "manifest.json").read_text())

@@ -6,7 +6,6 @@ notifications per environment as the documents set them."""
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import subprocess
@@ -321,17 +320,10 @@ def _selected(manifest: dict, command: str) -> set[str]:
     return {uid for uid in built if manifest["nodes"][uid]["resource_type"] in ("model", "snapshot", "seed")}
 
 
-def test_no_two_jobs_build_the_same_table(tmp_path):
+def test_no_two_jobs_build_the_same_table(local_manifest):
     """Two jobs that both built a table could replace it at the same moment
     (the hourly cx job and the daily job start at the same minute)."""
-    subprocess.run(
-        [sys.executable, "-m", "dbt.cli.main", "parse", "--profiles-dir", str(REPO)]
-        + ["--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs"), "--no-partial-parse"],
-        cwd=REPO,
-        check=True,
-        capture_output=True,
-    )
-    manifest = json.loads((tmp_path / "target" / "manifest.json").read_text())
+    manifest = local_manifest
     _, jobs = load_bundle()
     built = {
         name: _selected(manifest, " ".join(t["dbt_task"]["commands"]))

@@ -244,16 +244,6 @@ PIPELINE_INVARIANTS = {
 REPORTS = {("rpt_platform__data_quality_alerts", "expression_is_true", None)}
 
 
-@pytest.fixture(scope="module")
-def manifest(tmp_path_factory) -> dict:
-    target = tmp_path_factory.mktemp("manifest")
-    run(
-        [str(BIN / "dbt"), "parse", "--profiles-dir", str(REPO), "--target-path", str(target / "target")]
-        + ["--log-path", str(target / "logs"), "--no-partial-parse"]
-    )
-    return json.loads((target / "target" / "manifest.json").read_text())
-
-
 def _tests(manifest: dict):
     """(node, model name, test kind, column) of every data test on a model."""
     keyed = {
@@ -273,21 +263,21 @@ def _tests(manifest: dict):
         yield node, attached.split(".")[-1], kind, column
 
 
-def test_no_error_test_judges_a_value_a_delivery_controls(manifest):
+def test_no_error_test_judges_a_value_a_delivery_controls(local_manifest):
     """Every error-severity test on a model is a primary key, a reconciliation
     or a listed pipeline invariant; a rule on delivered values warns or drops."""
     errors = {
         (model, kind, column)
-        for node, model, kind, column in _tests(manifest)
+        for node, model, kind, column in _tests(local_manifest)
         if node["config"]["severity"].lower() == "error"
     }
     assert not errors - set(PIPELINE_INVARIANTS), "delivered values need an action (warn or drop)"
     assert not set(PIPELINE_INVARIANTS) - errors, "a listed invariant no longer exists: remove it"
 
 
-def test_every_warn_rule_has_an_action_and_every_drop_rule_a_model_that_drops(manifest):
-    models = {n["name"]: n for n in manifest["nodes"].values() if n["resource_type"] == "model"}
-    for node, model, kind, column in _tests(manifest):
+def test_every_warn_rule_has_an_action_and_every_drop_rule_a_model_that_drops(local_manifest):
+    models = {n["name"]: n for n in local_manifest["nodes"].values() if n["resource_type"] == "model"}
+    for node, model, kind, column in _tests(local_manifest):
         action = (node["config"].get("meta") or {}).get("action")
         if node["config"]["severity"].lower() == "error" or (model, kind, column) in REPORTS:
             assert action is None, node["name"]
