@@ -59,10 +59,12 @@ def spark(lake):
     session.stop()
 
 
-def run(cmd: list[str], env: dict | None = None, check: bool = True) -> subprocess.CompletedProcess:
+def run(
+    cmd: list[str], env: dict | None = None, check: bool = True, timeout: float = 900
+) -> subprocess.CompletedProcess:
     """Run a project command from the repository root, capturing its output."""
     result = subprocess.run(
-        cmd, cwd=REPO, env={**os.environ, **(env or {})}, capture_output=True, text=True, timeout=900
+        cmd, cwd=REPO, env={**os.environ, **(env or {})}, capture_output=True, text=True, timeout=timeout
     )
     if check and result.returncode != 0:
         raise AssertionError(

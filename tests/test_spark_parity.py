@@ -2,9 +2,9 @@
 Spark (pyspark's distribution with Delta Lake's jars; a Spark Connect driver
 executing locally, `local[2]`), both on Delta: every gold table has the same
 rows, and every snapshot the same versions (the tracked values of each closed
-and current version). Then a bad day (tests/bad_deliveries.py) lands on both:
-each builds every domain from the valid rows and ends "completed with
-problems", with the same gold; and a clean day after it ends clean on both.
+and current version). Day 2 comes with a bad day beside it (tests/bad_deliveries.py):
+each engine builds every domain from the valid rows and ends "completed with
+problems", with the same gold; and a clean day 3 after it ends clean on both.
 
 Each engine gets its own lake in a temporary folder, started and stopped by the
 project's own commands. The results, not the cluster, are under test: a
@@ -49,15 +49,31 @@ def lake_env(settings) -> dict[str, str]:
     }
 
 
+# a whole build on Apache Spark takes over ten minutes on a busy 2-core machine
+SPARK_COMMAND_TIMEOUT = 2400
+BAD_DAY: dict[str, tuple] = {}  # engine -> (day 2's run, what its bad files must come to)
+
+
+def lakehouse(settings, *args: str):
+    return run(
+        [sys.executable, "-m", "lakehouse", *args, "--keep-engine", "--no-docs"],
+        env=lake_env(settings),
+        check=False,
+        timeout=SPARK_COMMAND_TIMEOUT,
+    )
+
+
 def build_two_days(settings) -> None:
-    """Day 1 and day 2, without the docs site (other tests read it)."""
-    for command in (["run", "--scale", str(SCALE)], ["next-day"]):
-        result = run(
-            [sys.executable, "-m", "lakehouse", *command, "--keep-engine", "--no-docs"], env=lake_env(settings)
-        )
-        assert "ERROR=0" in result.stdout, result.stdout[-3000:]
-        assert "docs      : not generated" in result.stdout, result.stdout[-3000:]
+    """Day 1, then day 2 with a bad day beside it (tests/bad_deliveries.py),
+    without the docs site (other tests read it)."""
+    first = lakehouse(settings, "run", "--scale", str(SCALE))
+    assert first.returncode == 0 and "ERROR=0" in first.stdout, first.stdout[-3000:] + first.stderr[-3000:]
+    expected = land_bad_day(settings.landing)
+    second = lakehouse(settings, "next-day")
+    assert second.returncode == EXIT_WITH_PROBLEMS, second.stdout[-3000:] + second.stderr[-3000:]
+    assert "ERROR=0" in second.stdout and "docs      : not generated" in second.stdout, second.stdout[-3000:]
     assert not (settings.lake_root / "dbt_target" / "catalog.json").exists()
+    BAD_DAY[settings.engine] = (second, expected)
 
 
 @pytest.fixture(scope="module")
@@ -178,21 +194,15 @@ def test_every_snapshot_has_the_same_versions_on_sail_and_on_spark(lakes):
     assert not differences, "\n".join(differences)
 
 
-def test_a_bad_day_builds_the_same_valid_rows_on_both_engines(lakes):
-    """A rejected file and rows breaking each kind of rule in every domain
-    (tests/bad_deliveries.py), landed on both lakes: each builds every
-    domain's gold from the valid rows, counts and quarantines the bad ones,
-    ends "completed with problems", and their gold is the same."""
+def test_a_bad_day_builds_the_valid_rows_and_ends_with_problems_on_both_engines(lakes):
+    """Day 2 came with a rejected file and rows breaking each kind of rule in
+    every domain: each engine built every domain's gold from the valid rows,
+    counted and quarantined the bad ones, and ended "completed with problems"
+    (the gold tables compared above are those of this day)."""
     from pyspark.sql import SparkSession
 
     for settings in lakes:
-        expected = land_bad_day(settings.landing)
-        result = run(
-            [sys.executable, "-m", "lakehouse", "run", "--keep-engine", "--no-docs"],
-            env=lake_env(settings),
-            check=False,
-        )
-        assert result.returncode == EXIT_WITH_PROBLEMS, (settings.engine, result.stdout[-3000:], result.stderr[-3000:])
+        result, expected = BAD_DAY[settings.engine]
         assert "no alert destination configured" in result.stdout
         alert = json.loads(max((settings.lake_root / "alerts").glob("*.json")).read_text())
         session = SparkSession.builder.remote(settings.spark_remote).create()
@@ -200,19 +210,13 @@ def test_a_bad_day_builds_the_same_valid_rows_on_both_engines(lakes):
             check_bad_day(result.stdout, expected, session, alert)
         finally:
             session.stop()
-    differences = compare(lakes, built_tables(lakes[0], "model", "gold"))
-    assert not differences, "\n".join(differences)
 
 
 def test_a_clean_day_after_the_bad_one_builds_normally_on_both_engines(lakes):
     """Nobody touches the landing zone: the rejected files are held, not
     read again, and the next day's run ends clean."""
     for settings in lakes:
-        result = run(
-            [sys.executable, "-m", "lakehouse", "next-day", "--keep-engine", "--no-docs"],
-            env=lake_env(settings),
-            check=False,
-        )
+        result = lakehouse(settings, "next-day")
         assert result.returncode == 0, (settings.engine, result.stdout[-3000:], result.stderr[-3000:])
         held = [line for line in result.stdout.splitlines() if TAG in line and " held " in line]
         assert len(held) == 5, (settings.engine, result.stdout[-3000:])
