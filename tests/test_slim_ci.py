@@ -122,7 +122,19 @@ def test_unchanged_parents_are_read_from_prod(slim):
     assert deferred_refs >= 1  # at least one unchanged parent read from prod
 
 
-def test_slim_results_equal_a_full_build(slim, spark):
+@pytest.fixture
+def fresh_spark(lake):
+    """A session of the test's own: the worker's shared one was found gone
+    ("session … is not running") after slim CI's long builds."""
+    from pyspark.sql import SparkSession
+
+    session = SparkSession.builder.remote(lake.spark_remote).create()
+    yield session
+    session.stop()
+
+
+def test_slim_results_equal_a_full_build(slim, fresh_spark):
+    spark = fresh_spark
     manifest = json.loads((slim["slim"] / "manifest.json").read_text())
     models = [n for n in descendants(manifest, CHANGED_ID) if n.startswith(("model.", "snapshot."))]
     for node_id in models:
@@ -156,7 +168,8 @@ def test_slim_ci_prints_the_columns_the_change_touches_and_what_they_reach(slim)
         assert name in report
 
 
-def test_teardown_drops_the_ci_schemas_and_their_files(slim, spark, lake):
+def test_teardown_drops_the_ci_schemas_and_their_files(slim, fresh_spark, lake):
+    spark = fresh_spark
     lakehouse(slim["checkout"], "ci-teardown", "--ci-schema", "ci_slim", "--keep-engine")
     schemas = {r[0] for r in spark.sql("show schemas").collect()}
     assert not {s for s in schemas if s.startswith("ci_slim_")}
